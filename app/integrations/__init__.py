@@ -1,0 +1,1 @@
+"""Adapters to systems outside the workbench; each speaks the workbench's own types."""

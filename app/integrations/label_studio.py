@@ -1,0 +1,361 @@
+"""The Label Studio gateway backed by label_studio_sdk: the only module that imports the SDK.
+
+Build it once with ``connect(base_url, api_token)``; every SDK or HTTP failure leaves this
+module as a ``LabelStudioError`` saying what failed and the HTTP status.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from app.integrations.label_studio_gateway import (
+    ASSIGNEES_FIELD,
+    WEBHOOK_ACTIONS,
+    WEBHOOK_SECRET_HEADER,
+    Edition,
+    LabelStudioError,
+    LSAnnotation,
+    LSTask,
+    LSUser,
+    LSWebhook,
+    ServerInfo,
+    annotation_from_payload,
+    annotator_view_filters,
+    assignees_value,
+)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 2
+IMPORT_CHUNK = 1000
+PAGE_SIZE = 500
+# Creating things must not be repeated after a server error: a retry could duplicate them.
+NO_RETRY: dict[str, Any] = {"max_retries": 0}
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_ERRORS = re.compile(r'<li>([^<]+)</li>|<p class="error">\s*([^<]+?)\s*</p>')
+
+
+def connect(
+    base_url: str,
+    api_token: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+) -> LabelStudioSdkGateway:
+    """Return a gateway to the server at ``base_url`` acting with ``api_token``."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError(f"Label Studio URL {base_url!r} must start with http:// or https://.")
+    if not api_token:
+        raise ValueError("A Label Studio API token is needed; set the admin's token.")
+    return LabelStudioSdkGateway(base_url.rstrip("/"), api_token, timeout, retries)
+
+
+@contextmanager
+def failures_as(operation: str) -> Iterator[None]:
+    """Turn SDK and HTTP failures inside the block into LabelStudioError for ``operation``."""
+    try:
+        yield
+    except ApiError as error:
+        raise LabelStudioError(operation, error_detail(error.body), error.status_code) from error
+    except httpx.HTTPStatusError as error:
+        status = error.response.status_code
+        raise LabelStudioError(operation, error_detail(error.response.text), status) from error
+    except httpx.HTTPError as error:
+        raise LabelStudioError(operation, f"{type(error).__name__}: {error}") from error
+
+
+def error_detail(body: Any) -> str:
+    """Return the readable part of an error body Label Studio sent."""
+    if isinstance(body, Mapping):
+        parts = [
+            str(body[key]) for key in ("detail", "validation_errors", "message") if body.get(key)
+        ]
+        if parts:
+            return " ".join(parts)[:500]
+    text = str(body or "no detail given").strip()
+    return text[:300]
+
+
+class LabelStudioSdkGateway:
+    """LabelStudioGateway over Label Studio's REST API through label_studio_sdk."""
+
+    def __init__(self, base_url: str, api_token: str, timeout: float, retries: int) -> None:
+        self.base_url = base_url
+        self._token = api_token
+        self._timeout = timeout
+        self._retries = retries
+        self._sdk = LabelStudio(
+            base_url=base_url, api_key=api_token, timeout=timeout, max_retries=retries
+        )
+        self._edition: Edition | None = None
+
+    def check(self) -> ServerInfo:
+        """Return the server's version and edition; raise LabelStudioError if unreachable."""
+        with failures_as("report its version"):
+            version = self._sdk.versions.get()
+        edition: Edition = "enterprise" if version.edition == "Enterprise" else "community"
+        self._edition = edition
+        return ServerInfo(version=str(version.release or ""), edition=edition)
+
+    def edition(self) -> Edition:
+        """Return "community" or "enterprise" (asked once, then remembered)."""
+        return self._edition or self.check().edition
+
+    def ensure_project(
+        self,
+        title: str,
+        label_config: str,
+        instructions_html: str,
+        max_annotations: int,
+        existing_id: int | None = None,
+    ) -> int:
+        """Create the project, or update ``existing_id`` to these settings; return its id."""
+        if max_annotations < 1:
+            raise ValueError("A project needs at least one annotation per task.")
+        settings = {
+            "title": title,
+            "label_config": label_config,
+            "expert_instruction": instructions_html,
+            "show_instruction": True,
+        }
+        if existing_id is None:
+            with failures_as(f"create project {title!r}"):
+                project = self._sdk.projects.create(**settings, request_options=NO_RETRY)
+            existing_id = int(project.id)
+        # maximum_annotations given at creation is ignored (SDK issue #339): set it again.
+        with failures_as(f"update project {existing_id}"):
+            self._sdk.projects.update(
+                id=existing_id, **settings, maximum_annotations=max_annotations
+            )
+        return existing_id
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with its tasks and annotations."""
+        with failures_as(f"delete project {project_id}"):
+            self._sdk.projects.delete(id=project_id)
+
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> None:
+        """Add tasks (each a mapping of data fields) to a project in chunks of 1,000."""
+        for start in range(0, len(tasks), IMPORT_CHUNK):
+            chunk = [{"data": dict(task)} for task in tasks[start : start + IMPORT_CHUNK]]
+            with failures_as(f"import {len(chunk)} tasks into project {project_id}"):
+                self._sdk.projects.import_tasks(
+                    id=project_id, request=chunk, request_options=NO_RETRY
+                )
+
+    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
+        """Return every task of a project, or only those a view's filters select."""
+        with failures_as(f"list the tasks of project {project_id}"):
+            pages = self._sdk.tasks.list(project=project_id, view=view_id, page_size=PAGE_SIZE)
+            return [LSTask(id=int(task.id), data=dict(task.data or {})) for task in pages]
+
+    def update_task_assignees(
+        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
+    ) -> None:
+        """Replace the annotators a task is assigned to (its assignees data field)."""
+        value = assignees_value(annotator_keys)
+        with failures_as(f"reassign task {task_id}"):
+            task = self._sdk.tasks.get(id=str(task_id))
+            if int(task.project or 0) != project_id:
+                raise LabelStudioError(
+                    f"reassign task {task_id}", f"the task is not in project {project_id}"
+                )
+            data = {**(task.data or {}), ASSIGNEES_FIELD: value}
+            self._sdk.tasks.update(id=str(task_id), data=data)
+
+    def find_user_by_email(self, email: str) -> LSUser | None:
+        """Return the account with this e-mail address (case-insensitive), or None."""
+        wanted = email.strip().lower()
+        with failures_as("list users"):
+            for user in self._sdk.users.list():
+                if (user.email or "").lower() == wanted:
+                    return LSUser(int(user.id), user.email or "", user.first_name or "")
+        return None
+
+    def ensure_user(self, email: str, first_name: str, password: str | None = None) -> int:
+        """Return the id of the account for ``email``, creating one through an invite.
+
+        Accounts made with the users API cannot log in on Community edition; an invited
+        sign-up joins the organization. Without ``password`` a random one is set, so the
+        account exists for attribution but its owner cannot log in with a known password.
+        """
+        user = self.find_user_by_email(email)
+        if user is None:
+            self._sign_up_by_invite(email.strip().lower(), password or secrets.token_urlsafe(24))
+            user = self.find_user_by_email(email)
+            if user is None:
+                raise LabelStudioError(f"create user {email}", "the sign-up left no account")
+        if user.first_name != first_name:
+            with failures_as(f"rename user {email}"):
+                self._sdk.users.update(id=user.id, first_name=first_name)
+        return user.id
+
+    def _sign_up_by_invite(self, email: str, password: str) -> None:
+        """Sign ``email`` up with the organization's invite link, as a person would."""
+        operation = f"create user {email}"
+        with failures_as(operation), self._browser() as browser:
+            invite = browser.get("/api/invite", headers={"Authorization": f"Token {self._token}"})
+            invite.raise_for_status()
+            self._submit_form(browser, invite.json()["invite_url"], email, password, operation)
+
+    def user_token(self, email: str, password: str) -> str:
+        """Log in as a user and return that user's API token."""
+        operation = f"log in as {email}"
+        with failures_as(operation), self._browser() as browser:
+            self._submit_form(browser, "/user/login/", email, password, operation)
+            answer = browser.get("/api/current-user/token")
+            answer.raise_for_status()
+            return str(answer.json()["token"])
+
+    def _browser(self) -> httpx.Client:
+        """Return a cookie-keeping HTTP client for Label Studio's HTML forms."""
+        transport = httpx.HTTPTransport(retries=self._retries)
+        return httpx.Client(base_url=self.base_url, timeout=self._timeout, transport=transport)
+
+    @staticmethod
+    def _submit_form(
+        browser: httpx.Client, path: str, email: str, password: str, operation: str
+    ) -> None:
+        """Fill a sign-up or log-in form; raise with the form's own message if refused."""
+        page = browser.get(path)
+        page.raise_for_status()
+        csrf = CSRF_FIELD.search(page.text)
+        if csrf is None:
+            raise LabelStudioError(operation, f"{path} served no form", page.status_code)
+        answer = browser.post(
+            path,
+            data={"email": email, "password": password, "csrfmiddlewaretoken": csrf.group(1)},
+            headers={"Referer": str(page.url)},  # Django checks it on HTTPS
+        )
+        # Django answers a valid form with a redirect; a refused one re-renders with errors.
+        if answer.is_redirect:
+            return
+        if answer.status_code == 200:
+            messages = [html.unescape(a or b).strip() for a, b in FORM_ERRORS.findall(answer.text)]
+            raise LabelStudioError(operation, "; ".join(messages) or "the form was refused")
+        answer.raise_for_status()
+
+    def as_user(self, api_token: str) -> LabelStudioSdkGateway:
+        """Return a gateway that acts as the user owning ``api_token``."""
+        return LabelStudioSdkGateway(self.base_url, api_token, self._timeout, self._retries)
+
+    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
+        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
+        filters = annotator_view_filters(annotator_key)
+        data = {"title": title, "filters": filters}
+        with failures_as(f"set up the queue of {annotator_key} in project {project_id}"):
+            for view in self._sdk.views.list(project=project_id):
+                current = view.data if isinstance(view.data, Mapping) else {}
+                if current.get("filters") == filters:
+                    if current.get("title") != title:
+                        self._sdk.views.update(id=str(view.id), project=project_id, data=data)
+                    return int(view.id)
+            view = self._sdk.views.create(project=project_id, data=data)
+            return int(view.id)
+
+    def queue_url(self, project_id: int, view_id: int) -> str:
+        """Return the address that opens the labeling stream of a view."""
+        return f"{self.base_url}/projects/{project_id}/data?labeling=1&tab={view_id}"
+
+    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
+        """Assign tasks to users with Enterprise's assignment API (absent on Community)."""
+        operation = f"assign {len(task_ids)} tasks in project {project_id}"
+        if self.edition() != "enterprise":
+            raise LabelStudioError(
+                operation,
+                "task assignment needs Label Studio Enterprise; on Community the workbench "
+                "assigns through the tasks' assignees field and per-annotator views",
+            )
+        with failures_as(operation):
+            self._sdk.projects.assignments.bulk_assign(
+                id=project_id,
+                type="AN",
+                users=list(user_ids),
+                selected_items={"all": False, "included": list(task_ids)},
+            )
+
+    def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
+        """Register (or update and re-activate) the project's webhook to ``url``."""
+        settings: dict[str, Any] = {
+            "url": url,
+            "actions": list(WEBHOOK_ACTIONS),
+            "headers": {WEBHOOK_SECRET_HEADER: secret},
+            "is_active": True,
+            "send_payload": True,
+            "send_for_all_actions": False,
+        }
+        current = self.webhook_status(project_id, url)
+        with failures_as(f"register the webhook of project {project_id}"):
+            if current is None:
+                return int(self._sdk.webhooks.create(project=project_id, **settings).id)
+            self._sdk.webhooks.update(id=current.id, **settings)
+            return current.id
+
+    def webhook_status(self, project_id: int, url: str) -> LSWebhook | None:
+        """Return the project's webhook to ``url``, or None when none is registered."""
+        with failures_as(f"list the webhooks of project {project_id}"):
+            for hook in self._sdk.webhooks.list(project=str(project_id)):
+                if hook.url == url and hook.project == project_id:
+                    return LSWebhook(int(hook.id), project_id, hook.url, bool(hook.is_active))
+        return None
+
+    def export_annotations(
+        self, project_id: int, updated_since: datetime | None = None
+    ) -> list[LSAnnotation]:
+        """Return a project's annotations, or those of tasks changed after ``updated_since``.
+
+        Creating or updating an annotation touches its task's ``updated_at``, so the
+        incremental form fetches only the changed tasks; deletions need a full export.
+        """
+        query = None
+        if updated_since is not None:
+            query = json.dumps({"filters": changed_since_filter(updated_since)})
+        with failures_as(f"export the annotations of project {project_id}"):
+            emails = {int(user.id): user.email or "" for user in self._sdk.users.list()}
+            pages = self._sdk.tasks.list(
+                project=project_id, fields="all", query=query, page_size=PAGE_SIZE
+            )
+            return [
+                annotation_from_payload(annotation, task.data, emails)
+                for task in pages
+                for annotation in task.annotations or []
+            ]
+
+    def create_annotation(
+        self, task_id: int, result: list[dict[str, Any]], lead_time: float
+    ) -> int:
+        """Submit an annotation as this gateway's user; return its id."""
+        with failures_as(f"annotate task {task_id}"):
+            annotation = self._sdk.annotations.create(
+                id=task_id, result=result, lead_time=lead_time, request_options=NO_RETRY
+            )
+        return int(annotation.id)
+
+
+def changed_since_filter(moment: datetime) -> dict[str, Any]:
+    """Return Data Manager filters selecting tasks updated after ``moment``."""
+    if moment.tzinfo is None:
+        raise ValueError("Give updated_since with a time zone, e.g. datetime.now(UTC).")
+    # Label Studio 1.23 parses exactly this format and answers 500 to any other.
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "conjunction": "and",
+        "items": [
+            {
+                "filter": "filter:tasks:updated_at",
+                "operator": "greater",
+                "type": "Datetime",
+                "value": text,
+            }
+        ],
+    }

@@ -1,0 +1,286 @@
+"""What the workbench asks of Label Studio, in the workbench's own words.
+
+The interface, the values it returns and the pure helpers around them live here, apart from
+the SDK-backed implementation in ``label_studio.py``, so that services and their unit tests
+(with the in-memory fake) import them without loading the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+Edition = Literal["community", "enterprise"]
+
+# Task data fields the workbench writes into every task it pushes.
+ITEM_ID_FIELD = "lg_item_id"
+ASSIGNEES_FIELD = "assignees"
+# Label Studio signs nothing: the only proof a webhook call is ours is this static header.
+WEBHOOK_SECRET_HEADER = "X-Labelgate-Secret"
+WEBHOOK_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED")
+
+
+class LabelStudioError(Exception):
+    """Label Studio refused or failed a request; says what failed and the HTTP status."""
+
+    def __init__(self, operation: str, detail: str, status: int | None = None) -> None:
+        status_text = f" (HTTP {status})" if status is not None else ""
+        super().__init__(f"Label Studio could not {operation}{status_text}: {detail}")
+        self.operation = operation
+        self.detail = detail
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """The version and edition of a reachable Label Studio server."""
+
+    version: str
+    edition: Edition
+
+
+@dataclass(frozen=True)
+class LSTask:
+    """One Label Studio task: its id and the data the workbench pushed."""
+
+    id: int
+    data: Mapping[str, Any]
+
+    @property
+    def item_id(self) -> str | None:
+        """Return the workbench item id kept in the task data, if any."""
+        value = self.data.get(ITEM_ID_FIELD)
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class LSUser:
+    """A Label Studio account, matched to workbench users by e-mail."""
+
+    id: int
+    email: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class LSWebhook:
+    """A project webhook and whether Label Studio still sends to it."""
+
+    id: int
+    project_id: int
+    url: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class LSAnnotation:
+    """One annotation as the workbench ingests it."""
+
+    id: int
+    task_id: int
+    item_id: str | None
+    completed_by_id: int | None
+    completed_by_email: str | None
+    result: list[dict[str, Any]]
+    lead_time: float | None
+    was_cancelled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A webhook body turned into workbench terms."""
+
+    action: str
+    project_id: int | None
+    annotation: LSAnnotation | None = None
+    deleted_annotation_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+class LabelStudioGateway(Protocol):
+    """Everything the workbench does in Label Studio; one implementation per backend."""
+
+    base_url: str
+
+    def check(self) -> ServerInfo:
+        """Return the server's version and edition; raise LabelStudioError if unreachable."""
+        ...
+
+    def edition(self) -> Edition:
+        """Return "community" or "enterprise"."""
+        ...
+
+    def ensure_project(
+        self,
+        title: str,
+        label_config: str,
+        instructions_html: str,
+        max_annotations: int,
+        existing_id: int | None = None,
+    ) -> int:
+        """Create the project, or update ``existing_id`` to these settings; return its id."""
+        ...
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with its tasks and annotations."""
+        ...
+
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> None:
+        """Add tasks (each a mapping of data fields) to a project in bulk."""
+        ...
+
+    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
+        """Return every task of a project, or only those a view's filters select."""
+        ...
+
+    def update_task_assignees(
+        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
+    ) -> None:
+        """Replace the annotators a task is assigned to (its assignees data field)."""
+        ...
+
+    def find_user_by_email(self, email: str) -> LSUser | None:
+        """Return the account with this e-mail address, or None."""
+        ...
+
+    def ensure_user(self, email: str, first_name: str, password: str | None = None) -> int:
+        """Return the id of the account for ``email``, creating one that can log in."""
+        ...
+
+    def user_token(self, email: str, password: str) -> str:
+        """Log in as a user and return that user's API token."""
+        ...
+
+    def as_user(self, api_token: str) -> LabelStudioGateway:
+        """Return a gateway that acts as the user owning ``api_token``."""
+        ...
+
+    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
+        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
+        ...
+
+    def queue_url(self, project_id: int, view_id: int) -> str:
+        """Return the address that opens the labeling stream of a view."""
+        ...
+
+    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
+        """Assign tasks to users with Enterprise's assignment API."""
+        ...
+
+    def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
+        """Register (or update and re-activate) the project's webhook to ``url``."""
+        ...
+
+    def webhook_status(self, project_id: int, url: str) -> LSWebhook | None:
+        """Return the project's webhook to ``url``, or None when none is registered."""
+        ...
+
+    def export_annotations(
+        self, project_id: int, updated_since: datetime | None = None
+    ) -> list[LSAnnotation]:
+        """Return a project's annotations, or those of tasks changed after ``updated_since``."""
+        ...
+
+    def create_annotation(
+        self, task_id: int, result: list[dict[str, Any]], lead_time: float
+    ) -> int:
+        """Submit an annotation as this gateway's user; return its id."""
+        ...
+
+
+def assignees_value(annotator_keys: Iterable[str]) -> str:
+    """Return the assignees field value, e.g. "|ann1|ann3|", for a set of annotator keys."""
+    keys = sorted({check_annotator_key(key) for key in annotator_keys})
+    return "|" + "|".join(keys) + "|" if keys else ""
+
+
+def check_annotator_key(key: str) -> str:
+    """Return ``key`` if it can stand in an assignees field; raise ValueError otherwise."""
+    if not key or "|" in key or key != key.strip():
+        raise ValueError(
+            f"Annotator key {key!r} must be non-empty, without '|' or surrounding spaces."
+        )
+    return key
+
+
+def annotator_view_filters(annotator_key: str) -> dict[str, Any]:
+    """Return Data Manager filters selecting the tasks assigned to ``annotator_key``."""
+    return {
+        "conjunction": "and",
+        "items": [
+            {
+                "filter": f"filter:tasks:data.{ASSIGNEES_FIELD}",
+                "operator": "contains",
+                "type": "String",
+                "value": f"|{check_annotator_key(annotator_key)}|",
+            }
+        ],
+    }
+
+
+def tasks_to_import(
+    existing: Iterable[LSTask], tasks: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Return the tasks whose item id is not yet in the project, so a push can resume."""
+    present = {task.item_id for task in existing if task.item_id is not None}
+    missing = []
+    for task in tasks:
+        if ITEM_ID_FIELD not in task:
+            raise ValueError(f"Every task to push needs a {ITEM_ID_FIELD!r} data field.")
+        if str(task[ITEM_ID_FIELD]) not in present:
+            missing.append(dict(task))
+            present.add(str(task[ITEM_ID_FIELD]))
+    return missing
+
+
+def parse_timestamp(value: str | datetime) -> datetime:
+    """Return an aware datetime from Label Studio's ISO 8601 text (``Z`` means UTC)."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def annotation_from_payload(
+    annotation: Mapping[str, Any],
+    task_data: Mapping[str, Any] | None,
+    emails_by_user_id: Mapping[int, str] | None = None,
+) -> LSAnnotation:
+    """Return the annotation described by a Label Studio annotation JSON object."""
+    author = annotation.get("completed_by")
+    if isinstance(author, Mapping):  # some payloads nest the user object
+        author = author.get("id")
+    item_id = (task_data or {}).get(ITEM_ID_FIELD)
+    lead_time = annotation.get("lead_time")
+    return LSAnnotation(
+        id=int(annotation["id"]),
+        task_id=int(annotation["task"]),
+        item_id=None if item_id is None else str(item_id),
+        completed_by_id=None if author is None else int(author),
+        completed_by_email=(emails_by_user_id or {}).get(author) if author is not None else None,
+        result=list(annotation.get("result") or []),
+        lead_time=None if lead_time is None else float(lead_time),
+        was_cancelled=bool(annotation.get("was_cancelled", False)),
+        created_at=parse_timestamp(annotation["created_at"]),
+        updated_at=parse_timestamp(annotation["updated_at"]),
+    )
+
+
+def parse_webhook(body: Mapping[str, Any]) -> WebhookEvent:
+    """Return the event a webhook body describes; raise ValueError if it is not one."""
+    action = body.get("action")
+    if not isinstance(action, str):
+        raise ValueError("A Label Studio webhook body needs an 'action' text field.")
+    project = body.get("project")
+    project_id = int(project["id"]) if isinstance(project, Mapping) else None
+    if action == "ANNOTATIONS_DELETED":
+        deleted = tuple(int(entry["id"]) for entry in body.get("annotations") or [])
+        return WebhookEvent(action, project_id, deleted_annotation_ids=deleted)
+    annotation = body.get("annotation")
+    if not isinstance(annotation, Mapping):
+        return WebhookEvent(action, project_id)
+    task = body.get("task")
+    task_data = task.get("data") if isinstance(task, Mapping) else None
+    return WebhookEvent(action, project_id, annotation_from_payload(annotation, task_data))
