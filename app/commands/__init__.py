@@ -1,0 +1,1 @@
+"""`labelgate` command groups, one module per concern."""

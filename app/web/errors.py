@@ -1,0 +1,68 @@
+"""Error pages and JSON errors that never show a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+
+
+def _render(code: int, message: str | None = None):
+    if _wants_json():
+        return jsonify(error=message or _error_title(code), status=code), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def _error_title(code: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required."),
+        403: _("You do not have access to this page."),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        413: _("The request is too large."),
+        429: _("Too many requests"),
+        500: _("Something went wrong on our side"),
+        503: _("The service is temporarily unavailable"),
+    }
+    return titles.get(code, _("Error"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _render(400, _("The form expired or was not sent from this site. Reload the "
+                              "page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.response is not None:
+            return err.response
+        return _render(err.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_down(err):
+        log.warning("database error: %s", err.__class__.__name__)
+        db.session.rollback()
+        return _render(503, _("The database is not answering. Try again in a moment."))
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        log.exception("unhandled error")
+        db.session.rollback()
+        return _render(500)

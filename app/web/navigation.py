@@ -1,0 +1,30 @@
+"""Navigation by role: an entry is shown only when its endpoint admits the user."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.web.access import ANONYMOUS, AUTHENTICATED
+
+# (endpoint, label); labels are marked for extraction and translated when shown.
+ENTRIES = (
+    ("home.index", _l("Home")),
+    ("datasets.index", _l("Datasets")),
+    ("admin.users", _l("Users")),
+    ("audit.events", _l("Audit trail")),
+    ("home.account", _l("My account")),
+)
+
+
+def entries_for(user) -> list[tuple[str, str]]:
+    """Return the entries whose views admit `user`."""
+    shown = []
+    for endpoint, label in ENTRIES:
+        view = current_app.view_functions.get(endpoint)
+        roles = getattr(view, "_access", None)
+        if roles is None:
+            continue
+        if roles & {ANONYMOUS, AUTHENTICATED} or user.has_role(*roles):
+            shown.append((endpoint, str(label)))
+    return shown
