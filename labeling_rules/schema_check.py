@@ -1,0 +1,93 @@
+"""Validate a rule document against schema.json and word each error for a rule author."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from labeling_rules.messages import FORMS, TYPE_WORDS
+from labeling_rules.report import Reporter
+from labeling_rules.source import type_name
+
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+_RANGE_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """Return the rule-set JSON Schema (Draft 2020-12) shipped beside this module."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    Draft202012Validator.check_schema(schema())
+    return Draft202012Validator(schema())
+
+
+def check_schema(data: Any, report: Reporter) -> None:
+    """Report every schema error of `data`, located and worded for a rule author."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    for error in errors:
+        _report(error, report)
+
+
+def _report(error: ValidationError, report: Reporter) -> None:
+    path = tuple(error.absolute_path)
+    where = report.where(path)
+    keyword = error.validator
+    lang = report.lang
+    if keyword == "required":
+        for key in error.validator_value:
+            if isinstance(error.instance, dict) and key not in error.instance:
+                report.add("E100", path, at="key", where=where, key=key)
+    elif keyword == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key not in allowed:
+                report.add(
+                    "E101", (*path, key), at="key", key=key, where=where, allowed=", ".join(allowed)
+                )
+    elif keyword == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " / ".join(TYPE_WORDS[n][lang] for n in names)
+        found = TYPE_WORDS.get(type_name(error.instance), {}).get(lang, type_name(error.instance))
+        report.add("E102", path, where=where, expected=wanted, found=found)
+    elif keyword in ("enum", "const"):
+        allowed = error.validator_value if keyword == "enum" else [error.validator_value]
+        report.add(
+            "E103", path, where=where, value=error.instance, allowed=", ".join(map(str, allowed))
+        )
+    elif keyword == "pattern" and error.validator_value in FORMS:
+        form = FORMS[error.validator_value][lang]
+        report.add("E104", path, where=where, value=error.instance, form=form)
+    elif keyword in ("minLength", "pattern"):
+        report.add("E108", path, where=where)
+    elif keyword in _RANGE_KEYWORDS:
+        report.add("E105", path, where=where, value=error.instance, bound=_bound(error.schema))
+    elif keyword in ("minItems", "minProperties"):
+        report.add("E106", path, where=where, minimum=error.validator_value)
+    elif keyword in ("maxLength", "maxItems"):
+        report.add("E107", path, where=where, maximum=error.validator_value)
+    else:
+        report.add("E109", path, where=where, detail=error.message)
+
+
+def _bound(subschema: dict[str, Any]) -> str:
+    """Return the allowed range of a numeric schema as text, e.g. '0 < x ≤ 1'."""
+    low = high = ""
+    if "minimum" in subschema:
+        low = f"{subschema['minimum']} ≤ "
+    elif "exclusiveMinimum" in subschema:
+        low = f"{subschema['exclusiveMinimum']} < "
+    if "maximum" in subschema:
+        high = f" ≤ {subschema['maximum']}"
+    elif "exclusiveMaximum" in subschema:
+        high = f" < {subschema['exclusiveMaximum']}"
+    return f"{low}x{high}"
