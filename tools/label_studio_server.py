@@ -34,6 +34,8 @@ DEFAULT_VENV = Path(__file__).resolve().parent.parent / ".venv-ls"
 DEFAULT_START_TIMEOUT = 180.0
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 LOOPBACK = "127.0.0.1"
+# Servers started by this process, kept so they are reaped (and not warned about) on stop.
+STARTED: dict[int, subprocess.Popen] = {}
 
 
 class ServerError(Exception):
@@ -173,6 +175,7 @@ def start(
             env=server_environment(data_dir),
             start_new_session=True,  # its own process group, so stop() ends all of it
         )
+    STARTED[process.pid] = process
     server = RunningServer(
         pid=process.pid,
         url=f"http://{LOOPBACK}:{port}",
@@ -256,12 +259,11 @@ def stop_process(pid: int, timeout: float) -> None:
 
 def process_exists(pid: int) -> bool:
     """Tell whether ``pid`` still exists, reaping it when it is our own finished child."""
-    try:
-        finished, _ = os.waitpid(pid, os.WNOHANG)
-        if finished == pid:
-            return False
-    except ChildProcessError:
-        pass
+    if pid in STARTED:
+        if STARTED[pid].poll() is None:
+            return True
+        del STARTED[pid]
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

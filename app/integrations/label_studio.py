@@ -29,6 +29,7 @@ from app.integrations.label_studio_gateway import (
     LSTask,
     LSUser,
     LSWebhook,
+    ProjectSettings,
     ServerInfo,
     annotation_from_payload,
     annotator_view_filters,
@@ -94,10 +95,26 @@ class LabelStudioSdkGateway:
         self._token = api_token
         self._timeout = timeout
         self._retries = retries
+        # No kept-alive connections: a gateway dropped without close() leaves no open socket.
+        self._http = httpx.Client(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0))
         self._sdk = LabelStudio(
-            base_url=base_url, api_key=api_token, timeout=timeout, max_retries=retries
+            base_url=base_url,
+            api_key=api_token,
+            timeout=timeout,
+            max_retries=retries,
+            httpx_client=self._http,
         )
         self._edition: Edition | None = None
+
+    def close(self) -> None:
+        """Release the gateway's HTTP connections."""
+        self._http.close()
+
+    def __enter__(self) -> LabelStudioSdkGateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def check(self) -> ServerInfo:
         """Return the server's version and edition; raise LabelStudioError if unreachable."""
@@ -138,6 +155,17 @@ class LabelStudioSdkGateway:
                 id=existing_id, **settings, maximum_annotations=max_annotations
             )
         return existing_id
+
+    def project_settings(self, project_id: int) -> ProjectSettings:
+        """Return the settings a project has now (to notice edits made in Label Studio)."""
+        with failures_as(f"read project {project_id}"):
+            project = self._sdk.projects.get(id=project_id)
+        return ProjectSettings(
+            title=project.title or "",
+            label_config=project.label_config or "",
+            instructions_html=project.expert_instruction or "",
+            max_annotations=int(project.maximum_annotations or 1),
+        )
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its tasks and annotations."""

@@ -42,6 +42,16 @@ class ServerInfo:
 
 
 @dataclass(frozen=True)
+class ProjectSettings:
+    """What the workbench sets on a Label Studio project."""
+
+    title: str
+    label_config: str
+    instructions_html: str
+    max_annotations: int
+
+
+@dataclass(frozen=True)
 class LSTask:
     """One Label Studio task: its id and the data the workbench pushed."""
 
@@ -124,6 +134,10 @@ class LabelStudioGateway(Protocol):
         """Create the project, or update ``existing_id`` to these settings; return its id."""
         ...
 
+    def project_settings(self, project_id: int) -> ProjectSettings:
+        """Return the settings a project has now (to notice edits made in Label Studio)."""
+        ...
+
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its tasks and annotations."""
         ...
@@ -156,6 +170,10 @@ class LabelStudioGateway(Protocol):
 
     def as_user(self, api_token: str) -> LabelStudioGateway:
         """Return a gateway that acts as the user owning ``api_token``."""
+        ...
+
+    def close(self) -> None:
+        """Release the gateway's connections."""
         ...
 
     def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:

@@ -1,0 +1,434 @@
+"""An in-memory Label Studio that behaves like the real gateway, for unit tests of services.
+
+It keeps what Label Studio 1.23.2 keeps (global ids, per-project tasks, invited users with
+passwords and tokens, views filtering ``data.assignees``, webhooks with an active flag,
+annotations by user) and refuses what it refuses (short passwords, unknown ids, Enterprise
+calls on Community). The contract tests run the same assertions against it and a real server.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.request
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+from app.integrations.label_studio_gateway import (
+    ASSIGNEES_FIELD,
+    WEBHOOK_ACTIONS,
+    WEBHOOK_SECRET_HEADER,
+    Edition,
+    LabelStudioError,
+    LSAnnotation,
+    LSTask,
+    LSUser,
+    LSWebhook,
+    ProjectSettings,
+    ServerInfo,
+    annotation_from_payload,
+    annotator_view_filters,
+    assignees_value,
+)
+
+FAKE_URL = "http://127.0.0.1:8080"
+
+
+@dataclass
+class _Account:
+    user: LSUser
+    password: str
+    token: str
+
+
+@dataclass
+class _Project:
+    id: int
+    settings: dict[str, Any]
+    task_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Task:
+    id: int
+    project_id: int
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass
+class _Webhook:
+    id: int
+    project_id: int
+    url: str
+    headers: dict[str, str]
+    active: bool = True
+
+
+@dataclass
+class Delivery:
+    """One webhook call the fake made (or tried to make)."""
+
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    delivered: bool
+
+
+@dataclass
+class _State:
+    """Everything one fake server holds, shared by the gateways of all its users."""
+
+    edition: Edition
+    clock: Callable[[], datetime]
+    deliver_http: bool
+    ids: dict[str, count] = field(default_factory=dict)
+    accounts: dict[int, _Account] = field(default_factory=dict)
+    projects: dict[int, _Project] = field(default_factory=dict)
+    tasks: dict[int, _Task] = field(default_factory=dict)
+    views: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    webhooks: dict[int, _Webhook] = field(default_factory=dict)
+    annotations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    assignments: dict[int, set[int]] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def next_id(self, kind: str) -> int:
+        """Return the next id of ``kind``, counting from 1 as the database does."""
+        return next(self.ids.setdefault(kind, count(1)))
+
+
+class FakeLabelStudio:
+    """LabelStudioGateway kept in memory; ``as_user`` gives gateways sharing one state."""
+
+    def __init__(
+        self,
+        *,
+        admin_email: str = "admin@example.com",
+        admin_password: str = "admin-password",
+        edition: Edition = "community",
+        deliver_http: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        base_url: str = FAKE_URL,
+        _state: _State | None = None,
+        _user_id: int | None = None,
+    ) -> None:
+        self.base_url = base_url
+        if _state is None:
+            _state = _State(edition=edition, clock=clock, deliver_http=deliver_http)
+            _user_id = self._add_account(_state, admin_email, "", admin_password).user.id
+        self.state = _state
+        self._user_id = _user_id
+
+    @staticmethod
+    def _add_account(state: _State, email: str, first_name: str, password: str) -> _Account:
+        if not 8 <= len(password) <= 128:
+            raise LabelStudioError(
+                f"create user {email}", "Please enter a password 8–128 characters in length."
+            )
+        user = LSUser(state.next_id("user"), email.strip().lower(), first_name)
+        account = _Account(user, password, secrets.token_hex(20))
+        state.accounts[user.id] = account
+        return account
+
+    @property
+    def admin_token(self) -> str:
+        """Return the API token of the user this gateway acts as."""
+        return self.state.accounts[self._acting_user()].token
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Return every webhook call made so far, oldest first."""
+        return self.state.deliveries
+
+    def _acting_user(self) -> int:
+        if self._user_id not in self.state.accounts:
+            raise LabelStudioError("authenticate", "Invalid token.", 401)
+        return self._user_id
+
+    def check(self) -> ServerInfo:
+        """Return the fake's version and edition."""
+        return ServerInfo(version="1.23.2", edition=self.state.edition)
+
+    def edition(self) -> Edition:
+        """Return "community" or "enterprise" as configured."""
+        return self.state.edition
+
+    def ensure_project(
+        self,
+        title: str,
+        label_config: str,
+        instructions_html: str,
+        max_annotations: int,
+        existing_id: int | None = None,
+    ) -> int:
+        """Create the project, or update ``existing_id`` to these settings; return its id."""
+        if max_annotations < 1:
+            raise ValueError("A project needs at least one annotation per task.")
+        operation = f"create project {title!r}" if existing_id is None else "update project"
+        _validate_project(operation, title, label_config)
+        settings = {
+            "title": title,
+            "label_config": label_config,
+            "expert_instruction": instructions_html,
+            "maximum_annotations": max_annotations,
+        }
+        if existing_id is None:
+            project = _Project(self.state.next_id("project"), settings)
+            self.state.projects[project.id] = project
+            return project.id
+        self._project(existing_id, f"update project {existing_id}").settings = settings
+        return existing_id
+
+    def project_settings(self, project_id: int) -> ProjectSettings:
+        """Return the settings a project has now."""
+        settings = self._project(project_id, f"read project {project_id}").settings
+        return ProjectSettings(
+            title=settings["title"],
+            label_config=settings["label_config"],
+            instructions_html=settings["expert_instruction"],
+            max_annotations=settings["maximum_annotations"],
+        )
+
+    def _project(self, project_id: int, operation: str) -> _Project:
+        self._acting_user()
+        if project_id not in self.state.projects:
+            raise LabelStudioError(operation, "No Project matches the given query.", 404)
+        return self.state.projects[project_id]
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with its tasks, views, webhooks and annotations."""
+        project = self._project(project_id, f"delete project {project_id}")
+        for task_id in project.task_ids:
+            del self.state.tasks[task_id]
+        state = self.state
+        state.annotations = {
+            key: value for key, value in state.annotations.items() if value["project"] != project_id
+        }
+        state.views = {key: value for key, value in state.views.items() if value[0] != project_id}
+        state.webhooks = {
+            key: value for key, value in state.webhooks.items() if value.project_id != project_id
+        }
+        del state.projects[project_id]
+
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> None:
+        """Add tasks (each a mapping of data fields) to a project."""
+        project = self._project(project_id, f"import tasks into project {project_id}")
+        for data in tasks:
+            task = _Task(self.state.next_id("task"), project_id, dict(data), self.state.clock())
+            self.state.tasks[task.id] = task
+            project.task_ids.append(task.id)
+
+    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
+        """Return every task of a project, or only those a view's filters select."""
+        project = self._project(project_id, f"list the tasks of project {project_id}")
+        tasks = [self.state.tasks[task_id] for task_id in project.task_ids]
+        if view_id is not None:
+            if self.state.views.get(view_id, (None,))[0] != project_id:
+                raise LabelStudioError("list tasks", f"No view {view_id} in this project.", 404)
+            tasks = [task for task in tasks if _matches(task.data, self.state.views[view_id][1])]
+        return [LSTask(task.id, dict(task.data)) for task in tasks]
+
+    def update_task_assignees(
+        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
+    ) -> None:
+        """Replace the annotators a task is assigned to (its assignees data field)."""
+        task = self.state.tasks.get(task_id)
+        if task is None or task.project_id != project_id:
+            raise LabelStudioError(f"reassign task {task_id}", "No task in this project.", 404)
+        task.data[ASSIGNEES_FIELD] = assignees_value(annotator_keys)
+        task.updated_at = self.state.clock()
+
+    def find_user_by_email(self, email: str) -> LSUser | None:
+        """Return the account with this e-mail address (case-insensitive), or None."""
+        self._acting_user()
+        wanted = email.strip().lower()
+        for account in self.state.accounts.values():
+            if account.user.email == wanted:
+                return account.user
+        return None
+
+    def ensure_user(self, email: str, first_name: str, password: str | None = None) -> int:
+        """Return the id of the account for ``email``, creating it as an invite would."""
+        user = self.find_user_by_email(email)
+        if user is None:
+            account = self._add_account(
+                self.state, email, first_name, password or secrets.token_urlsafe(24)
+            )
+            return account.user.id
+        account = self.state.accounts[user.id]
+        account.user = LSUser(user.id, user.email, first_name)
+        return user.id
+
+    def user_token(self, email: str, password: str) -> str:
+        """Return the user's API token if the password matches, as a log-in would."""
+        for account in self.state.accounts.values():
+            if account.user.email == email.strip().lower() and account.password == password:
+                return account.token
+        raise LabelStudioError(
+            f"log in as {email}", "The email and password you entered don't match."
+        )
+
+    def as_user(self, api_token: str) -> FakeLabelStudio:
+        """Return a gateway acting as the owner of ``api_token`` (401 on use if unknown)."""
+        owner = next(
+            (uid for uid, acc in self.state.accounts.items() if acc.token == api_token), -1
+        )
+        return FakeLabelStudio(base_url=self.base_url, _state=self.state, _user_id=owner)
+
+    def close(self) -> None:
+        """Do nothing: the fake holds no connections."""
+
+    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
+        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
+        self._project(project_id, f"set up the queue of {annotator_key}")
+        filters = annotator_view_filters(annotator_key)
+        for view_id, (view_project, data) in self.state.views.items():
+            if view_project == project_id and data["filters"] == filters:
+                data["title"] = title
+                return view_id
+        view_id = self.state.next_id("view")
+        self.state.views[view_id] = (project_id, {"title": title, "filters": filters})
+        return view_id
+
+    def queue_url(self, project_id: int, view_id: int) -> str:
+        """Return the address that opens the labeling stream of a view."""
+        return f"{self.base_url}/projects/{project_id}/data?labeling=1&tab={view_id}"
+
+    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
+        """Record an Enterprise assignment; refuse on Community as the real gateway does."""
+        operation = f"assign {len(task_ids)} tasks in project {project_id}"
+        if self.state.edition != "enterprise":
+            raise LabelStudioError(operation, "task assignment needs Label Studio Enterprise")
+        self._project(project_id, operation)
+        for task_id in task_ids:
+            self.state.assignments.setdefault(task_id, set()).update(user_ids)
+
+    def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
+        """Register (or update and re-activate) the project's webhook to ``url``."""
+        self._project(project_id, f"register the webhook of project {project_id}")
+        headers = {WEBHOOK_SECRET_HEADER: secret}
+        for hook in self.state.webhooks.values():
+            if hook.project_id == project_id and hook.url == url:
+                hook.headers, hook.active = headers, True
+                return hook.id
+        hook = _Webhook(self.state.next_id("webhook"), project_id, url, headers)
+        self.state.webhooks[hook.id] = hook
+        return hook.id
+
+    def webhook_status(self, project_id: int, url: str) -> LSWebhook | None:
+        """Return the project's webhook to ``url``, or None when none is registered."""
+        for hook in self.state.webhooks.values():
+            if hook.project_id == project_id and hook.url == url:
+                return LSWebhook(hook.id, project_id, url, hook.active)
+        return None
+
+    def disable_webhook(self, webhook_id: int) -> None:
+        """Switch a webhook off, as an administrator in Label Studio's settings can."""
+        self.state.webhooks[webhook_id].active = False
+
+    def export_annotations(
+        self, project_id: int, updated_since: datetime | None = None
+    ) -> list[LSAnnotation]:
+        """Return a project's annotations, or those of tasks changed after ``updated_since``."""
+        project = self._project(project_id, f"export the annotations of project {project_id}")
+        if updated_since is not None and updated_since.tzinfo is None:
+            raise ValueError("Give updated_since with a time zone, e.g. datetime.now(UTC).")
+        emails = {uid: account.user.email for uid, account in self.state.accounts.items()}
+        exported = []
+        for task_id in project.task_ids:
+            task = self.state.tasks[task_id]
+            if updated_since is not None and task.updated_at <= updated_since:
+                continue
+            for annotation in self.state.annotations.values():
+                if annotation["task"] == task_id:
+                    exported.append(annotation_from_payload(annotation, task.data, emails))
+        return exported
+
+    def create_annotation(
+        self, task_id: int, result: list[dict[str, Any]], lead_time: float
+    ) -> int:
+        """Submit an annotation as this gateway's user and send the project's webhooks."""
+        author = self._acting_user()
+        task = self.state.tasks.get(task_id)
+        if task is None:
+            raise LabelStudioError(f"annotate task {task_id}", "Not found.", 404)
+        now = self.state.clock()
+        annotation = {
+            "id": self.state.next_id("annotation"),
+            "task": task_id,
+            "project": task.project_id,
+            "completed_by": author,
+            "result": [dict(region) for region in result],
+            "lead_time": lead_time,
+            "was_cancelled": False,
+            "created_at": _iso(now),
+            "updated_at": _iso(now),
+        }
+        self.state.annotations[annotation["id"]] = annotation
+        task.updated_at = now
+        self._emit("ANNOTATION_CREATED", task, annotation)
+        return annotation["id"]
+
+    def _emit(self, action: str, task: _Task, annotation: dict[str, Any]) -> None:
+        """Send ``action`` to the active webhooks of the task's project, never retrying."""
+        project = self.state.projects[task.project_id]
+        body = {
+            "action": action,
+            "annotation": dict(annotation),
+            "task": {"id": task.id, "data": dict(task.data), "project": task.project_id},
+            "project": {"id": project.id, "title": project.settings["title"]},
+        }
+        for hook in self.state.webhooks.values():
+            if hook.project_id == task.project_id and hook.active and action in WEBHOOK_ACTIONS:
+                delivered = (
+                    _post(hook.url, hook.headers, body) if self.state.deliver_http else False
+                )
+                self.state.deliveries.append(
+                    Delivery(hook.url, dict(hook.headers), body, delivered)
+                )
+
+
+def _validate_project(operation: str, title: str, label_config: str) -> None:
+    """Refuse what Label Studio's project serializer refuses."""
+    problems = {}
+    if len(title) < 3:
+        problems["title"] = ["Ensure this field has at least 3 characters."]
+    try:
+        ElementTree.fromstring(label_config)
+    except ElementTree.ParseError as error:
+        problems["label_config"] = [str(error)]
+    if problems:
+        raise LabelStudioError(operation, f"Validation error {problems}", 400)
+
+
+def _matches(data: Mapping[str, Any], view: Mapping[str, Any]) -> bool:
+    """Tell whether task data passes a view's "contains" filters on data fields."""
+    for item in view["filters"]["items"]:
+        name = item["filter"].removeprefix("filter:tasks:data.")
+        if str(item["value"]) not in str(data.get(name, "")):
+            return False
+    return True
+
+
+def _iso(moment: datetime) -> str:
+    """Return ``moment`` as Label Studio writes times (UTC, microseconds, ``Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _post(url: str, headers: Mapping[str, str], body: Mapping[str, Any]) -> bool:
+    """POST ``body`` as JSON; return whether a 2xx came back (failures are only logged)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return 200 <= response.status < 300
+    except OSError:
+        return False
