@@ -215,7 +215,8 @@ def bootstrap_ci(
     Examples
     --------
     >>> from qa.agreement import krippendorff_alpha
-    >>> r = bootstrap_ci(krippendorff_alpha, [[1, 2, 1, 2, 1], [1, 2, 1, 1, 1]], seed=1)
+    >>> data = [[1, 2, 3, 1, 2, 3, 1, 2], [1, 2, 3, 1, 2, 3, 2, 2]]
+    >>> r = bootstrap_ci(krippendorff_alpha, data, seed=1)
     >>> r.ci_low <= r.estimate <= r.ci_high
     True
     """
