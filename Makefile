@@ -1,0 +1,60 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_OPTS ?= -q -p no:cacheprovider
+
+.PHONY: run test lint unit integration-sqlite integration-postgres translations \
+        extract-messages chromium label-studio bench clean-instance
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## Compile the message catalogues (the .po files are committed, the .mo files are built).
+translations: $(STAMP)
+	$(BIN)/pybabel compile --quiet -f -d app/translations
+
+## Re-extract messages after changing text; then translate the new entries in the .po file.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+## Debian's Chromium (browser tests) and a CJK font (Chinese screenshots and PDFs).
+chromium:
+	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "noto.*cjk"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+## Label Studio 1.23.2 in its own virtual environment (.venv-ls).
+label-studio: $(STAMP)
+	$(BIN)/python tools/label_studio_server.py install
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP) translations
+	$(BIN)/pytest tests/unit $(PYTEST_OPTS)
+
+integration-sqlite: $(STAMP) translations chromium label-studio
+	LABELGATE_TEST_DB=sqlite $(BIN)/pytest tests/integration tests/web $(PYTEST_OPTS)
+
+integration-postgres: $(STAMP) translations chromium label-studio
+	LABELGATE_TEST_DB=postgresql $(BIN)/pytest tests/integration tests/web $(PYTEST_OPTS)
+
+## The whole suite: lint, unit tests, then every database test on SQLite and on PostgreSQL.
+test: lint unit integration-sqlite integration-postgres
+
+## Set up on embedded defaults (SQLite, in-process jobs, a local Label Studio) and serve.
+run: $(STAMP) translations label-studio
+	$(BIN)/python tools/run_local.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean-instance:
+	rm -rf instance
