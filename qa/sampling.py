@@ -1,0 +1,430 @@
+"""Sampling for verification: sample sizes, ISO 2859-1 plans and switching, designed plans.
+
+A batch of annotations is a lot; a wrongly annotated item is a nonconforming unit. The plan
+used for each batch, and why, is what an inspector asks to see (REGULATION.md V1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from qa._data import check_choice, check_lengths
+from qa._sprt import SPRT
+from qa.errors import QAError
+from qa.iso2859 import AQLS, INSPECTIONS, LEVELS, SAMPLE_SIZES, code_letter_table, master_table
+
+__all__ = [
+    "SPRT",
+    "LotResult",
+    "Plan",
+    "SwitchingRules",
+    "aoq",
+    "ati",
+    "design_plan",
+    "iso2859_single",
+    "oc_curve",
+    "sample_size_for_accuracy",
+    "stratified_sample",
+]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A single-sampling plan: inspect n items, accept the lot with at most `accept` defects.
+
+    `reject` > `accept` + 1 only in MIL-STD-105E reduced plans: in between, the lot is accepted
+    but normal inspection is reinstated. `code` is the sample-size code letter (None for a
+    designed plan); `hundred_percent` is True when n was capped at the lot size.
+    """
+
+    code: str | None
+    n: int
+    accept: int
+    reject: int
+    hundred_percent: bool = False
+
+
+def sample_size_for_accuracy(
+    margin: float,
+    *,
+    confidence: float = 0.95,
+    expected: float = 0.5,
+    population: int | None = None,
+    lang: str | None = None,
+) -> int:
+    """Return the items to check so that accuracy is known within +/- `margin`.
+
+    n0 = z^2 p (1 - p) / margin^2 (normal approximation, p = `expected` accuracy); with a
+    `population` of N items the finite-population correction n = n0 / (1 + (n0 - 1) / N).
+
+    References
+    ----------
+    Cochran, W. G. (1977). Sampling Techniques, 3rd ed., eqs. 4.2 and 4.3. Wiley.
+
+    Examples
+    --------
+    >>> sample_size_for_accuracy(0.05), sample_size_for_accuracy(0.05, population=1000)
+    (385, 278)
+    """
+    if not 0.0 < margin < 1.0:
+        raise QAError("out_of_range", lang, name="margin", rule="in (0, 1)", value=margin)
+    if not 0.0 < confidence < 1.0:
+        raise QAError("out_of_range", lang, name="confidence", rule="in (0, 1)", value=confidence)
+    if not 0.0 <= expected <= 1.0:
+        raise QAError("out_of_range", lang, name="expected", rule="in [0, 1]", value=expected)
+    z = stats.norm.isf((1.0 - confidence) / 2.0)
+    n0 = z * z * expected * (1.0 - expected) / (margin * margin)
+    if population is not None:
+        if population < 1:
+            raise QAError("out_of_range", lang, name="population", rule=">= 1", value=population)
+        n0 = n0 / (1.0 + (n0 - 1.0) / population)
+        return max(1, min(population, math.ceil(n0 - 1e-9)))
+    return max(1, math.ceil(n0 - 1e-9))
+
+
+def _aql_index(aql: float, lang: str | None) -> int:
+    for i, value in enumerate(AQLS):
+        if math.isclose(aql, value, rel_tol=1e-9):
+            return i
+    raise QAError("unknown_aql", lang, aql=aql, choices=", ".join(f"{a:g}" for a in AQLS))
+
+
+def code_letter(lot_size: int, level: str = "II", *, lang: str | None = None) -> str:
+    """Return the ISO 2859-1 Table I sample-size code letter."""
+    check_choice("level", level, LEVELS)
+    if lot_size < 2:
+        raise QAError("out_of_range", lang, name="lot_size", rule=">= 2", value=lot_size)
+    return next(row[level] for lot_max, row in code_letter_table() if lot_size <= lot_max)
+
+
+def _resolve(inspection: str, letter: str, column: int) -> tuple[str, str]:
+    """Follow the arrows of a master table from (letter, AQL column) to a plan cell."""
+    table = master_table(inspection)
+    letters = list(table)
+    row = letters.index(letter)
+    while (cell := table[letters[row]][column]) in ("v", "^"):
+        row += 1 if cell == "v" else -1
+    return letters[row], cell
+
+
+def iso2859_single(
+    lot_size: int,
+    aql: float,
+    *,
+    level: str = "II",
+    inspection: str = "normal",
+    lang: str | None = None,
+) -> Plan:
+    """Return the ISO 2859-1 / MIL-STD-105E single-sampling plan for a lot.
+
+    The code letter comes from Table I; the master table of the inspection severity gives the
+    plan, following its arrows. When n reaches the lot size, every item is inspected
+    (n = lot size, ``hundred_percent=True``).
+
+    References
+    ----------
+    ISO 2859-1:1999, Tables 1, 2-A, 2-B, 2-C; MIL-STD-105E (1989), Tables I, II-A, II-B, II-C.
+
+    Examples
+    --------
+    >>> iso2859_single(1000, 1.0)
+    Plan(code='J', n=80, accept=2, reject=3, hundred_percent=False)
+    """
+    check_choice("inspection", inspection, INSPECTIONS)
+    letter = code_letter(lot_size, level, lang=lang)
+    final, cell = _resolve(inspection, letter, _aql_index(aql, lang))
+    accept, reject = (int(v) for v in cell.split("/"))
+    n = SAMPLE_SIZES[inspection][final]
+    if n >= lot_size:
+        return Plan(final, int(lot_size), accept, reject, hundred_percent=True)
+    return Plan(final, n, accept, reject)
+
+
+def _tighter_accept(plan: Plan, aql: float, inspection: str) -> int | None:
+    """Return Ac of the same code letter one AQL step tighter (None if that is an arrow)."""
+    column = _aql_index(aql, None)
+    if column == 0 or plan.code is None:
+        return None
+    cell = master_table(inspection)[plan.code][column - 1]
+    return None if cell in ("v", "^") else int(cell.split("/")[0])
+
+
+@dataclass(frozen=True)
+class LotResult:
+    """What happened to one lot under the switching rules."""
+
+    plan: Plan
+    defects: int
+    accepted: bool
+    inspection: str  # severity the lot was inspected under
+    next_inspection: str  # severity for the next lot (or "discontinued")
+    switching_score: int
+
+
+@dataclass
+class SwitchingRules:
+    """ISO 2859-1 switching between normal, tightened and reduced inspection (clause 9).
+
+    - normal -> tightened: 2 of 5 or fewer consecutive lots not accepted;
+    - tightened -> normal: 5 consecutive lots accepted;
+    - tightened -> discontinued: 5 lots not accepted while on tightened inspection;
+    - normal -> reduced: switching score >= 30 (and `reduced_allowed`, i.e. steady production
+      and the responsible authority agrees). The score starts at 0 on normal inspection; per
+      lot, if Ac >= 2 add 3 when the lot would also be accepted one AQL step tighter, else
+      reset to 0; if Ac <= 1 add 2 when accepted, else reset to 0;
+    - reduced -> normal: a lot not accepted, or (MIL-STD-105E reduced plans) defects above Ac;
+    - discontinued -> tightened: only through :meth:`resume` after corrective action.
+
+    References
+    ----------
+    ISO 2859-1:1999, 9.3-9.4 and Figure 1.
+
+    Examples
+    --------
+    >>> rules = SwitchingRules(aql=1.0)
+    >>> rules.record(1000, defects=4).next_inspection
+    'normal'
+    >>> rules.record(1000, defects=3).next_inspection
+    'tightened'
+    """
+
+    aql: float
+    level: str = "II"
+    reduced_allowed: bool = True
+    state: str = "normal"
+    switching_score: int = 0
+    _recent: deque = field(default_factory=lambda: deque(maxlen=5), repr=False)
+    _tightened_run: int = field(default=0, repr=False)
+    _tightened_rejects: int = field(default=0, repr=False)
+
+    def plan(self, lot_size: int) -> Plan:
+        """Return the plan for the next lot under the current severity."""
+        if self.state == "discontinued":
+            raise QAError("discontinued")
+        return iso2859_single(lot_size, self.aql, level=self.level, inspection=self.state)
+
+    def record(self, lot_size: int, defects: int) -> LotResult:
+        """Judge a lot from its defect count, then move to the severity for the next lot."""
+        plan = self.plan(lot_size)
+        accepted = defects < plan.reject
+        before = self.state
+        if before == "normal":
+            self._after_normal(plan, defects, accepted)
+        elif before == "tightened":
+            self._after_tightened(accepted)
+        elif defects > plan.accept:
+            self._enter("normal")
+        return LotResult(plan, defects, accepted, before, self.state, self.switching_score)
+
+    def resume(self) -> None:
+        """Resume on tightened inspection after the supplier's corrective action."""
+        if self.state == "discontinued":
+            self._enter("tightened")
+
+    def _enter(self, state: str) -> None:
+        self.state = state
+        self.switching_score = 0
+        self._recent.clear()
+        self._tightened_run = self._tightened_rejects = 0
+
+    def _after_normal(self, plan: Plan, defects: int, accepted: bool) -> None:
+        self._recent.append(accepted)
+        if list(self._recent).count(False) >= 2:
+            self._enter("tightened")
+            return
+        if plan.accept >= 2:
+            tighter = _tighter_accept(plan, self.aql, "normal")
+            ok = accepted and tighter is not None and defects <= tighter
+            self.switching_score = self.switching_score + 3 if ok else 0
+        else:
+            self.switching_score = self.switching_score + 2 if accepted else 0
+        if self.reduced_allowed and self.switching_score >= 30:
+            self._enter("reduced")
+
+    def _after_tightened(self, accepted: bool) -> None:
+        self._tightened_run = self._tightened_run + 1 if accepted else 0
+        self._tightened_rejects += 0 if accepted else 1
+        if self._tightened_rejects >= 5:
+            self._enter("discontinued")
+        elif self._tightened_run >= 5:
+            self._enter("normal")
+
+
+def oc_curve(plan: Plan, p: Any, *, lot_size: int | None = None) -> Any:
+    """Return the probability of accepting a lot with defect rate `p` (vectorised).
+
+    Binomial; hypergeometric with round(p * lot_size) defects when `lot_size` is given. A lot
+    is accepted with fewer than `reject` defects (MIL-STD-105E reduced plans accept in the gap).
+
+    References
+    ----------
+    Montgomery, D. C. (2019). Introduction to Statistical Quality Control, 8th ed., sec. 15.2.
+
+    Examples
+    --------
+    >>> round(float(oc_curve(Plan("J", 80, 2, 3), 0.01)), 4)
+    0.9534
+    """
+    rate = np.asarray(p, dtype=np.float64)
+    if lot_size is None:
+        out = stats.binom.cdf(plan.reject - 1, plan.n, rate)
+    else:
+        defects = np.rint(rate * lot_size)
+        out = stats.hypergeom.cdf(plan.reject - 1, lot_size, defects, plan.n)
+    return float(out) if out.ndim == 0 else out
+
+
+def aoq(plan: Plan, p: Any, *, lot_size: int) -> Any:
+    """Return the average outgoing quality p * Pa * (N - n) / N under rectifying inspection.
+
+    References
+    ----------
+    Montgomery (2019), sec. 15.2.5, eq. 15.3.
+    """
+    rate = np.asarray(p, dtype=np.float64)
+    out = rate * oc_curve(plan, rate) * (lot_size - plan.n) / lot_size
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def ati(plan: Plan, p: Any, *, lot_size: int) -> Any:
+    """Return the average total inspection n + (1 - Pa) (N - n) under rectifying inspection.
+
+    References
+    ----------
+    Montgomery (2019), sec. 15.2.5, eq. 15.5.
+    """
+    rate = np.asarray(p, dtype=np.float64)
+    out = plan.n + (1.0 - oc_curve(plan, rate)) * (lot_size - plan.n)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _accept_prob(c: int, n: int, p: float, lot_size: int | None, defects: int) -> float:
+    if lot_size is None:
+        return float(stats.binom.cdf(c, n, p))
+    return float(stats.hypergeom.cdf(c, lot_size, defects, n))
+
+
+def design_plan(
+    aql: float,
+    ltpd: float,
+    *,
+    alpha: float = 0.05,
+    beta: float = 0.10,
+    lot_size: int | None = None,
+    max_n: int = 100_000,
+    lang: str | None = None,
+) -> Plan:
+    """Return the smallest (n, c) with Pa(aql) >= 1 - alpha and Pa(ltpd) <= beta.
+
+    Exact binomial probabilities, or hypergeometric with floor(aql * N) and ceil(ltpd * N)
+    defects in a lot of `lot_size` N. For each c the smallest n with Pa(ltpd) <= beta is
+    found by bisection; the first c at which that n still gives Pa(aql) >= 1 - alpha wins
+    (that n grows with c, so it is the smallest n overall).
+
+    References
+    ----------
+    Schilling, E. G., Neubauer, D. V. (2017). Acceptance Sampling in Quality Control, 3rd
+    ed., ch. 6 (two-point plans). CRC Press. https://doi.org/10.1201/9781315120744
+
+    Examples
+    --------
+    >>> design_plan(0.01, 0.06)
+    Plan(code=None, n=110, accept=3, reject=4, hundred_percent=False)
+    """
+    for name, value in (("aql", aql), ("ltpd", ltpd), ("alpha", alpha), ("beta", beta)):
+        if not 0.0 < value < 1.0:
+            raise QAError("out_of_range", lang, name=name, rule="in (0, 1)", value=value)
+    if ltpd <= aql:
+        raise QAError("out_of_range", lang, name="ltpd", rule=f"> aql ({aql})", value=ltpd)
+    limit = max_n if lot_size is None else min(max_n, lot_size)
+    good = math.floor(aql * lot_size) if lot_size else 0
+    bad = math.ceil(ltpd * lot_size) if lot_size else 0
+    for c in range(limit):
+        n = _smallest_n(c, ltpd, beta, limit, lot_size, bad)
+        if n is None:
+            break
+        if _accept_prob(c, n, aql, lot_size, good) >= 1.0 - alpha:
+            return Plan(None, n, c, c + 1, hundred_percent=lot_size is not None and n == lot_size)
+    raise QAError("no_plan", lang, aql=aql, alpha=alpha, ltpd=ltpd, beta=beta, limit=limit)
+
+
+def _smallest_n(
+    c: int, ltpd: float, beta: float, limit: int, lot_size: int | None, bad: int
+) -> int | None:
+    """Return the smallest n in (c, limit] with Pa(ltpd) <= beta, or None."""
+    if _accept_prob(c, limit, ltpd, lot_size, bad) > beta:
+        return None
+    low, high = c + 1, limit
+    while low < high:
+        mid = (low + high) // 2
+        if _accept_prob(c, mid, ltpd, lot_size, bad) <= beta:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def stratified_sample(
+    ids: Any,
+    strata: Any,
+    n: int,
+    *,
+    seed: int | None = None,
+    min_per_stratum: int = 1,
+    lang: str | None = None,
+) -> tuple[np.ndarray, dict[Any, int]]:
+    """Return (chosen ids, items taken per stratum) with proportional allocation.
+
+    Each stratum first gets min(`min_per_stratum`, its size); the rest of `n` is shared in
+    proportion to stratum sizes by largest remainders (Hamilton), never beyond a stratum's
+    size. Items within a stratum are drawn uniformly without replacement; the same seed gives
+    the same sample.
+
+    References
+    ----------
+    Cochran, W. G. (1977). Sampling Techniques, 3rd ed., sec. 5.5 (proportional allocation).
+
+    Examples
+    --------
+    >>> chosen, taken = stratified_sample(range(10), ["a"] * 8 + ["b"] * 2, 5, seed=0)
+    >>> taken
+    {'a': 4, 'b': 1}
+    """
+    ids, strata = np.asarray(ids), np.asarray(strata)
+    check_lengths(("ids", ids), ("strata", strata), lang=lang)
+    if not 0 <= n <= ids.size:
+        raise QAError("out_of_range", lang, name="n", rule=f"between 0 and {ids.size}", value=n)
+    names, group = np.unique(strata, return_inverse=True)
+    sizes = np.bincount(group, minlength=names.size)
+    take = _allocate(sizes, n, min_per_stratum)
+    rng = np.random.default_rng(seed)
+    order = np.lexsort((rng.random(ids.size), group))
+    rank = np.arange(ids.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    chosen = order[rank < np.repeat(take, sizes)]
+    return ids[np.sort(chosen)], {k.item(): int(t) for k, t in zip(names, take, strict=True)}
+
+
+def _allocate(sizes: np.ndarray, n: int, min_per_stratum: int) -> np.ndarray:
+    take = np.minimum(sizes, min_per_stratum)
+    if take.sum() >= n:  # too small a sample for the floor: largest strata first
+        take = np.zeros_like(sizes)
+        for i in np.argsort(-sizes, kind="stable")[:n]:
+            take[i] = 1
+        return take
+    rest = n - take.sum()
+    room = sizes - take
+    quota = rest * room / room.sum()
+    extra = np.minimum(np.floor(quota).astype(np.int64), room)
+    remainder = quota - extra
+    while extra.sum() < rest:
+        open_ = np.flatnonzero(extra < room)
+        best = open_[np.argmax(remainder[open_])]
+        extra[best] += 1
+        remainder[best] = -1.0
+    return take + extra
