@@ -7,7 +7,7 @@ this script must run before any of the workbench's dependencies are installed.
 
     python3 tools/label_studio_server.py install
     python3 tools/label_studio_server.py start --data-dir instance/label-studio --port 8080 \\
-        --token <40 hex chars> --username admin@example.com --password <pw> \\
+        --token-file instance/label-studio.token --username admin@example.com --password <pw> \\
         --pidfile instance/label-studio.pid --log instance/label-studio.log
     python3 tools/label_studio_server.py status --pidfile instance/label-studio.pid
     python3 tools/label_studio_server.py stop --pidfile instance/label-studio.pid
@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,6 +35,7 @@ DEFAULT_VENV = Path(__file__).resolve().parent.parent / ".venv-ls"
 DEFAULT_START_TIMEOUT = 180.0
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 LOOPBACK = "127.0.0.1"
+DATABASE = "label_studio.sqlite3"
 # Servers started by this process, kept so they are reaped (and not warned about) on stop.
 STARTED: dict[int, subprocess.Popen] = {}
 
@@ -194,6 +196,26 @@ def start(
     return server
 
 
+def token_from_file(path: Path) -> str:
+    """Return the admin token kept in ``path``, creating a random one there on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(20)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(token + "\n")
+    return token
+
+
+def already_running(pidfile: Path, data_dir: Path) -> RunningServer | None:
+    """Return the healthy server of ``pidfile`` if it serves ``data_dir``, else None."""
+    server = read_pidfile(pidfile)
+    if server is None or Path(server.data_dir).resolve() != data_dir.resolve():
+        return None
+    return server if is_healthy(server.url) else None
+
+
 def wait_until_healthy(process: subprocess.Popen, server: RunningServer, timeout: float) -> None:
     """Wait until ``server`` answers ``/health``; raise if it dies or time runs out."""
     deadline = time.monotonic() + timeout
@@ -312,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     start_cmd.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     start_cmd.add_argument("--data-dir", type=Path, required=True)
     start_cmd.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    start_cmd.add_argument("--token", required=True, help="admin API token, 40 hex chars")
+    token = start_cmd.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token", help="admin API token, 40 hex chars")
+    token.add_argument("--token-file", type=Path, help="read the token here (made if missing)")
     start_cmd.add_argument("--username", required=True, help="admin e-mail address")
     start_cmd.add_argument("--password", required=True)
     start_cmd.add_argument("--pidfile", type=Path, default=Path("instance/label-studio.pid"))
@@ -326,6 +350,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_start(args: argparse.Namespace) -> None:
+    """Start the server the arguments describe (or find it running); print its URL."""
+    running = already_running(args.pidfile, args.data_dir)
+    if running is not None:
+        print(running.url)
+        print(f"already running (pid {running.pid})", file=sys.stderr)
+        return
+    if args.token_file and not args.token_file.exists() and (args.data_dir / DATABASE).exists():
+        # Label Studio sets the admin token only when it creates the admin at first start.
+        raise ServerError(
+            f"{args.data_dir} was set up with a token that {args.token_file} does not hold; "
+            "pass that token with --token, or delete the data directory to start afresh."
+        )
+    started = time.monotonic()
+    server = start(
+        venv=args.venv,
+        data_dir=args.data_dir,
+        port=args.port,
+        token=args.token or token_from_file(args.token_file),
+        username=args.username,
+        password=args.password,
+        pidfile=args.pidfile,
+        log=args.log,
+        timeout=args.timeout,
+    )
+    print(server.url, flush=True)
+    elapsed = time.monotonic() - started
+    print(f"started in {elapsed:.1f} s (pid {server.pid})", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; print its outcome; return the process exit status."""
     args = build_parser().parse_args(argv)
@@ -333,21 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "install":
             print(install(args.venv, args.version))
         elif args.command == "start":
-            started = time.monotonic()
-            server = start(
-                venv=args.venv,
-                data_dir=args.data_dir,
-                port=args.port,
-                token=args.token,
-                username=args.username,
-                password=args.password,
-                pidfile=args.pidfile,
-                log=args.log,
-                timeout=args.timeout,
-            )
-            elapsed = time.monotonic() - started
-            print(f"{server.url}", flush=True)
-            print(f"started in {elapsed:.1f} s (pid {server.pid})", file=sys.stderr)
+            run_start(args)
         elif args.command == "stop":
             print(stop(args.pidfile, args.timeout))
         else:

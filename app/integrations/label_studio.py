@@ -288,7 +288,7 @@ class LabelStudioSdkGateway:
                     if current.get("title") != title:
                         self._sdk.views.update(id=str(view.id), project=project_id, data=data)
                     return int(view.id)
-            view = self._sdk.views.create(project=project_id, data=data)
+            view = self._sdk.views.create(project=project_id, data=data, request_options=NO_RETRY)
             return int(view.id)
 
     def queue_url(self, project_id: int, view_id: int) -> str:
@@ -325,7 +325,10 @@ class LabelStudioSdkGateway:
         current = self.webhook_status(project_id, url)
         with failures_as(f"register the webhook of project {project_id}"):
             if current is None:
-                return int(self._sdk.webhooks.create(project=project_id, **settings).id)
+                created = self._sdk.webhooks.create(
+                    project=project_id, **settings, request_options=NO_RETRY
+                )
+                return int(created.id)
             self._sdk.webhooks.update(id=current.id, **settings)
             return current.id
 
