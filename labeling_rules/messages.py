@@ -81,6 +81,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "allowed keys: {allowed}.",
         "zh_CN": "'{key}' 不是 {where} 可用的键。请删除或更正拼写；可用的键：{allowed}。",
     },
+    "E111": {
+        "rule": "schema",
+        "en": "'{key}' is not a known key of {where}; did you mean '{suggestion}'? Correct the "
+        "spelling.",
+        "zh_CN": "'{key}' 不是 {where} 可用的键；是否应为 '{suggestion}'？请更正拼写。",
+    },
     "E102": {
         "rule": "schema",
         "en": "{where} must be {expected}, but it is {found}. Change the value; quote text that "
@@ -321,9 +327,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "E229": {
         "rule": "R6",
-        "en": "defect code '{code}' is used twice in the review checklist (first on line "
+        "en": "defect code '{defect}' is used twice in the review checklist (first on line "
         "{first_line}). Give every check its own code.",
-        "zh_CN": "审核清单中的缺陷代码 '{code}' 重复使用（第一次在第 {first_line} 行）。"
+        "zh_CN": "审核清单中的缺陷代码 '{defect}' 重复使用（第一次在第 {first_line} 行）。"
         "请为每个检查项使用不同的代码。",
     },
     "E230": {

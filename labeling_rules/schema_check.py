@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -33,23 +34,58 @@ def _validator() -> Draft202012Validator:
 def check_schema(data: Any, report: Reporter) -> None:
     """Report every schema error of `data`, located and worded for a rule author."""
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    # A misspelt key is reported once, as a typo, not also as the required key it misses.
+    typos = {
+        (tuple(error.absolute_path), key): suggestion
+        for error in errors
+        if error.validator == "additionalProperties"
+        for key, suggestion in _typos(error).items()
+    }
+    corrected = {(path, suggestion) for (path, _), suggestion in typos.items()}
     for error in errors:
-        _report(error, report)
+        _report(error, report, typos, corrected)
 
 
-def _report(error: ValidationError, report: Reporter) -> None:
+def _typos(error: ValidationError) -> dict[str, str]:
+    """Return {unknown key: the missing known key it most likely misspells}."""
+    allowed = error.schema.get("properties", {})
+    missing = [key for key in allowed if key not in error.instance]
+    found = {}
+    for key in error.instance:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, missing, n=1, cutoff=0.75)
+            if close:
+                found[key] = close[0]
+    return found
+
+
+def _report(
+    error: ValidationError,
+    report: Reporter,
+    typos: dict[tuple[Any, str], str],
+    corrected: set[tuple[Any, str]],
+) -> None:
     path = tuple(error.absolute_path)
     where = report.where(path)
     keyword = error.validator
     lang = report.lang
     if keyword == "required":
         for key in error.validator_value:
-            if isinstance(error.instance, dict) and key not in error.instance:
+            if key not in error.instance and (path, key) not in corrected:
                 report.add("E100", path, at="key", where=where, key=key)
     elif keyword == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         for key in error.instance:
-            if key not in allowed:
+            if (path, key) in typos:
+                report.add(
+                    "E111",
+                    (*path, key),
+                    at="key",
+                    key=key,
+                    where=where,
+                    suggestion=typos[(path, key)],
+                )
+            elif key not in allowed:
                 report.add(
                     "E101", (*path, key), at="key", key=key, where=where, allowed=", ".join(allowed)
                 )

@@ -67,6 +67,9 @@ def parse(text: str) -> Document:
             tree = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "quoted scalar" in str(exc.context or ""):
+            # An unclosed quote is noticed far below; the author must fix where it opens.
+            mark = exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         duplicate = re.search(r'duplicate key "(.*?)"', problem)
@@ -80,9 +83,20 @@ def parse(text: str) -> Document:
         raise SourceProblem("E003", line, column, problem=str(exc).splitlines()[0]) from None
     if tree is None:
         raise SourceProblem("E006", 1, 1)
+    line, column = _start(tree)
     if not isinstance(tree, CommentedMap):
-        raise SourceProblem("E004", 1, 1, found=type_name(tree))
-    return Document(tree=tree, data=_to_plain(tree, 0, [0], set()), locator=Locator(tree))
+        raise SourceProblem("E004", line, column, found=type_name(tree))
+    try:
+        data = _to_plain(tree, 0, [0], set())
+    except SourceProblem as problem:
+        raise SourceProblem(problem.code, line, column, **problem.params) from None
+    return Document(tree=tree, data=data, locator=Locator(tree))
+
+
+def _start(tree: Any) -> tuple[int, int]:
+    """Return where the document's top node starts (1, 1 for a bare scalar)."""
+    lc = getattr(tree, "lc", None)
+    return _one_based((lc.line, lc.col)) if lc is not None else (1, 1)
 
 
 def _to_plain(node: Any, depth: int, count: list[int], active: set[int]) -> Any:
@@ -139,7 +153,7 @@ class Locator:
     def locate(self, path: DocPath, *, at: str = "value") -> tuple[int, int]:
         """Return (line, column) of the node at `path`, or of its deepest existing ancestor."""
         node: Any = self._tree
-        best = (1, 1)
+        best = _one_based((node.lc.line, node.lc.col))
         for depth, part in enumerate(path):
             last = depth == len(path) - 1
             if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
@@ -155,10 +169,6 @@ class Locator:
             else:
                 break
         return best
-
-    def key_of(self, path: DocPath) -> tuple[int, int]:
-        """Return the position of the key that holds the node at `path` (its parent's key)."""
-        return self.locate(path, at="key") if path else (1, 1)
 
 
 def _one_based(position: Any) -> tuple[int, int]:

@@ -163,7 +163,7 @@ def _check_checklist(data: dict[str, Any], report: Reporter) -> None:
         path = ("verification", "checklist", index, "code")
         if check["code"] in first:
             report.add(
-                "E229", path, code=check["code"], first_line=report.line_of(first[check["code"]])
+                "E229", path, defect=check["code"], first_line=report.line_of(first[check["code"]])
             )
         else:
             first[check["code"]] = path

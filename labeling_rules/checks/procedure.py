@@ -36,7 +36,8 @@ def check_procedure(data: dict[str, Any], report: Reporter) -> None:
         _check_step(index, step, controls, ids, report)
     reachable = _reachable(steps, ids)
     for index, step in enumerate(steps):
-        if index not in reachable:
+        # A duplicate id is unreachable by construction and already reported as E210.
+        if index not in reachable and ids[step["id"]] == index:
             report.add("W209", ("decision_procedure", index, "id"), step=step["id"])
     _check_every_label_reached(data, steps, reachable, report)
 
