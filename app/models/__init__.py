@@ -3,9 +3,31 @@
 from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base, utcnow
 from app.models.datasets import Dataset
+from app.models.rules import RuleSetRecord, RuleVersion, VersionStatus
 from app.models.users import ApiToken, Role, RoleGrant, User
+from app.models.work import (
+    Annotation,
+    AnnotatorQueue,
+    Assignment,
+    Batch,
+    BatchState,
+    Item,
+    LabelStudioAccount,
+    Qualification,
+)
 
 __all__ = [
+    "Annotation",
+    "AnnotatorQueue",
+    "Assignment",
+    "Batch",
+    "BatchState",
+    "Item",
+    "LabelStudioAccount",
+    "Qualification",
+    "RuleSetRecord",
+    "RuleVersion",
+    "VersionStatus",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
