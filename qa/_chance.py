@@ -1,7 +1,9 @@
 """Chance-corrected agreement from an items x categories counts table (Fleiss, Gwet, BP).
 
 Notation of Gwet (2014): r_ik raters put item i in category k, r_i = sum_k r_ik,
-r*_ik = sum_l w_kl r_il, pi_k = mean_i r_ik / r_i over items with two or more ratings.
+r*_ik = sum_l w_kl r_il. Observed agreement averages over items with two or more ratings;
+items with a single rating are left out of it (a warning counts them) but, as in Gwet (2014,
+sec. 2.5), still count in the category prevalences pi_k = mean_i r_ik / r_i.
 """
 
 from __future__ import annotations
@@ -90,26 +92,21 @@ def _check_table(table: Any, lang: str | None) -> np.ndarray:
     return counts
 
 
-def _rated(counts: np.ndarray, name: str, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Keep items with two or more ratings; warn how many were left out."""
-    r = counts.sum(axis=1)
-    keep = r >= 2
-    left_out = int(keep.size - np.count_nonzero(keep))
-    if left_out:
-        warn("single_rating_items", lang, count=left_out, name=name)
-    if not keep.any():
-        raise QAError("empty", lang, what="the set of items with two or more ratings")
-    return counts[keep], r[keep]
-
-
 def agreement_terms(
     counts: np.ndarray, weights: np.ndarray, name: str, lang: str | None
 ) -> tuple[float, np.ndarray]:
     """Return (observed agreement p_a, category prevalences pi_k) of a counts table."""
-    kept, r = _rated(counts, name, lang)
+    r = counts.sum(axis=1)
+    rated, pairable = r >= 1, r >= 2
+    left_out = int(np.count_nonzero(rated & ~pairable))
+    if not pairable.any():
+        raise QAError("empty", lang, what="the set of items with two or more ratings")
+    if left_out:
+        warn("single_rating_items", lang, count=left_out, name=name)
+    kept, r2 = counts[pairable], r[pairable]
     r_star = kept @ weights.T
-    p_a = float(np.mean(np.sum(kept * (r_star - 1.0), axis=1) / (r * (r - 1.0))))
-    pi = np.mean(kept / r[:, None], axis=0)
+    p_a = float(np.mean(np.sum(kept * (r_star - 1.0), axis=1) / (r2 * (r2 - 1.0))))
+    pi = np.mean(counts[rated] / r[rated, None], axis=0)
     return p_a, pi
 
 
@@ -124,9 +121,10 @@ def _kappa_like(p_a: float, p_e: float, name: str, counts: np.ndarray, lang: str
 def fleiss_kappa(table: Any, *, lang: str | None = None) -> float:
     """Return Fleiss' kappa of an items x categories counts table.
 
-    Items may have different numbers of ratings; items with fewer than two are left out (with a
-    warning). Chance agreement is sum_k pi_k^2 with pi_k the mean over items of r_ik / r_i,
-    which is Fleiss' pooled proportion when every item has the same number of ratings.
+    Items may have different numbers of ratings; items with a single rating are left out of
+    the observed agreement (with a warning). Chance agreement is sum_k pi_k^2 with pi_k the
+    mean over rated items of r_ik / r_i (Gwet's generalisation), which is Fleiss' pooled
+    proportion when every item has the same number of ratings.
 
     References
     ----------
