@@ -153,7 +153,8 @@ def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
         if c.name not in old_names
     ]
     changes += _policy_changes(old, new)
-    changes += _procedure_changes(old, new)
+    renames = {(c.control, str(c.old)): str(c.new) for c in changes if c.kind == "label_renamed"}
+    changes += _procedure_changes(old, new, renames)
     changes += _wording_changes(old, new)
     return RuleDiff(
         new.id,
@@ -325,17 +326,29 @@ def _brief(value: Any) -> str:
     return ", ".join(f"{k}={getattr(value, k)}" for k in fields if getattr(value, k) is not None)
 
 
-def _procedure_changes(old: RuleSet, new: RuleSet) -> list[Change]:
-    def structure(rule_set: RuleSet) -> list[Any]:
+def _procedure_changes(
+    old: RuleSet, new: RuleSet, renames: dict[tuple[str | None, str], str]
+) -> list[Change]:
+    """Compare steps; a renamed label is already a change of its own, not of the procedure."""
+
+    def structure(rule_set: RuleSet, renamed: dict[tuple[str | None, str], str]) -> list[Any]:
         return [
-            (s.id, s.control, s.next, [(str(o.label), o.then) for o in s.outcomes])
+            (
+                s.id,
+                s.control,
+                s.next,
+                [
+                    (renamed.get((s.control, str(o.label)), str(o.label)), o.then)
+                    for o in s.outcomes
+                ],
+            )
             for s in rule_set.decision_procedure
         ]
 
     def wording(rule_set: RuleSet) -> list[Any]:
         return [(s.ask, [o.when for o in s.outcomes]) for s in rule_set.decision_procedure]
 
-    if structure(old) != structure(new):
+    if structure(old, renames) != structure(new, {}):
         return [Change("procedure_changed", "minor")]
     if wording(old) != wording(new):
         return [Change("section_wording", "patch", label="decision_procedure")]
