@@ -12,6 +12,8 @@ from scipy import stats
 from qa._data import check_choice, check_lengths
 from qa.errors import QAError
 
+__all__ = ["GoldReport", "gold_accuracy", "proportion_ci"]
+
 METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 
 

@@ -14,6 +14,8 @@ from scipy import sparse
 from qa._data import check_choice, check_lengths
 from qa.errors import QAError
 
+__all__ = ["DawidSkeneResult", "MajorityVote", "dawid_skene", "majority_vote"]
+
 _EPS = 1e-10  # floor of an estimated probability, as crowd-kit uses, so logs stay finite
 TIES = ("random", "none")
 

@@ -411,20 +411,24 @@ def stratified_sample(
 
 
 def _allocate(sizes: np.ndarray, n: int, min_per_stratum: int) -> np.ndarray:
-    take = np.minimum(sizes, min_per_stratum)
-    if take.sum() >= n:  # too small a sample for the floor: largest strata first
+    """Share n over strata in proportion to size, with a floor, by largest remainders."""
+    floor = np.minimum(sizes, min_per_stratum)
+    if floor.sum() >= n:  # too small a sample for the floor: largest strata first
         take = np.zeros_like(sizes)
-        for i in np.argsort(-sizes, kind="stable")[:n]:
-            take[i] = 1
+        take[np.argsort(-sizes, kind="stable")[:n]] = 1
         return take
-    rest = n - take.sum()
-    room = sizes - take
-    quota = rest * room / room.sum()
-    extra = np.minimum(np.floor(quota).astype(np.int64), room)
-    remainder = quota - extra
-    while extra.sum() < rest:
-        open_ = np.flatnonzero(extra < room)
-        best = open_[np.argmax(remainder[open_])]
-        extra[best] += 1
+    fixed = np.zeros(sizes.size, dtype=bool)
+    while True:  # strata whose proportional share is below the floor get the floor
+        pool = n - floor[fixed].sum()
+        quota = np.where(fixed, 0.0, pool * sizes / sizes[~fixed].sum())
+        below = ~fixed & (quota < floor)
+        if not below.any():
+            break
+        fixed |= below
+    take = np.where(fixed, floor, np.minimum(np.floor(quota).astype(np.int64), sizes))
+    remainder = np.where(fixed | (take >= sizes), -1.0, quota - take)
+    while take.sum() < n:
+        best = int(np.argmax(remainder))
+        take[best] += 1
         remainder[best] = -1.0
-    return take + extra
+    return take
