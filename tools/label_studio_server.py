@@ -108,12 +108,16 @@ def is_healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def server_environment(data_dir: Path) -> dict[str, str]:
+def server_environment(data_dir: Path, username: str, password: str, token: str) -> dict[str, str]:
     """Return the environment Label Studio needs to run headless for the workbench."""
     env = dict(os.environ)
     env.update(
         {
             "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+            # The admin's credentials go by environment, not argv, which `ps` shows to all.
+            "LABEL_STUDIO_USERNAME": username,
+            "LABEL_STUDIO_PASSWORD": password,
+            "LABEL_STUDIO_USER_TOKEN": token,
             "DJANGO_DB": "sqlite",
             # Webhooks go to a workbench on 127.0.0.1; with SSRF protection on,
             # Label Studio 1.23 refuses to register them (403, reserved address).
@@ -125,6 +129,20 @@ def server_environment(data_dir: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+def label_studio_command(venv: Path, port: int) -> list[str]:
+    """Return the command line that starts Label Studio headless on the loopback address."""
+    return [
+        str(venv / "bin" / "label-studio"),
+        "start",
+        "--no-browser",
+        "--internal-host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--enable-legacy-api-token",
+    ]
 
 
 def start(
@@ -152,29 +170,14 @@ def start(
         raise ServerError(f"Port {port} on {LOOPBACK} is in use; choose another or pass 0.")
     data_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        str(venv / "bin" / "label-studio"),
-        "start",
-        "--no-browser",
-        "--internal-host",
-        LOOPBACK,
-        "--port",
-        str(port),
-        "--username",
-        username,
-        "--password",
-        password,
-        "--user-token",
-        token,
-        "--enable-legacy-api-token",
-    ]
+    command = label_studio_command(venv, port)
     with log.open("ab") as log_file:
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env=server_environment(data_dir),
+            env=server_environment(data_dir, username, password, token),
             start_new_session=True,  # its own process group, so stop() ends all of it
         )
     STARTED[process.pid] = process

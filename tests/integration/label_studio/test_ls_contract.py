@@ -59,6 +59,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     server = request.getfixturevalue("label_studio_server")
 
     def disable(webhook_id: int) -> None:
+        """Switch the webhook off through the REST API, as an administrator could."""
         answer = httpx.patch(
             f"{server.url}/api/webhooks/{webhook_id}/",
             json={"is_active": False},
@@ -211,13 +212,14 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                """Record the call and answer 200 at once, as the workbench must."""
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 received.append((dict(self.headers), json.loads(body)))
                 self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
-                pass
+                """Keep the test output quiet."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/label-studio"
