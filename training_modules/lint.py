@@ -1,0 +1,252 @@
+"""The training linter: a rule set's module set, located at file:line in en or zh_CN."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from labeling_rules import RuleFileError, RuleSet, load_rule_set, shipped_rule_set_paths
+from labeling_rules.findings import Finding
+from labeling_rules.messages import resolve_lang
+from labeling_rules.source import SourceProblem, parse
+from training_modules.loader import (
+    MODULES_DIR,
+    ModuleReading,
+    missing_finding,
+    module_names,
+    quiz_file,
+    read_module,
+)
+from training_modules.messages import LANGUAGES
+from training_modules.practice_fit import check_item_fits
+from training_modules.source import FileReport, display_path, read_text
+from training_modules.topics import TOPIC_IDS, topic
+
+MIN_PRACTICE_ITEMS = 20
+
+
+def lint_modules(
+    rule_set: str | Path | RuleSet, *, lang: str | None = "en", modules_dir: Path | None = None
+) -> list[Finding]:
+    """Return the findings of the training modules a rule set names (its file or RuleSet).
+
+    Checks P1 topic coverage, that every named module exists and is sound in both
+    languages, its quiz, and the practice items for this rule set. Never raises on bad
+    content: every problem becomes a finding with file:line.
+    """
+    root = Path(modules_dir) if modules_dir is not None else MODULES_DIR
+    if isinstance(rule_set, RuleSet):
+        source = _shipped_path_of(rule_set.id)
+    else:
+        source = Path(rule_set)
+        try:
+            rule_set = load_rule_set(source, lang=lang)
+        except RuleFileError as error:
+            return sorted(error.findings)
+    anchor = _RuleSetAnchor(rule_set, source, lang)
+    findings: list[Finding] = []
+    topics: set[str] = set()
+    practice_count = 0
+    for index, name in enumerate(rule_set.training.modules):
+        directory = root / name
+        if not directory.is_dir():
+            findings.append(
+                anchor.finding(
+                    "T101",
+                    ("training", "modules", index),
+                    rule_set=rule_set.id,
+                    module=name,
+                    path=display_path(directory),
+                )
+            )
+            continue
+        readings, module_findings = _lint_module(directory, lang)
+        findings += module_findings
+        topics.update(t for r in readings.values() if r.module for t in r.module.topics)
+        practice_count += _lint_practice(rule_set, readings, findings)
+    missing = [t for t in TOPIC_IDS if t not in topics]
+    if missing:
+        names = ", ".join(f"{topic(t).name(lang)} ({t})" for t in missing)
+        findings.append(
+            anchor.finding(
+                "T100", ("training", "modules"), at="key", rule_set=rule_set.id, topics=names
+            )
+        )
+    if practice_count == 0:
+        findings.append(
+            anchor.finding("T102", ("training", "modules"), at="key", rule_set=rule_set.id)
+        )
+    elif practice_count < MIN_PRACTICE_ITEMS:
+        findings.append(
+            anchor.finding(
+                "TW01",
+                ("training", "modules"),
+                at="key",
+                rule_set=rule_set.id,
+                count=practice_count,
+                minimum=MIN_PRACTICE_ITEMS,
+            )
+        )
+    return sorted(set(findings))
+
+
+def lint_module(directory: Path, *, lang: str | None = "en") -> list[Finding]:
+    """Return the findings of one module directory in both languages (no rule-set checks)."""
+    return sorted(set(_lint_module(Path(directory), lang)[1]))
+
+
+def lint_all(lang: str | None = "en", *, modules_dir: Path | None = None) -> list[Finding]:
+    """Return the findings of every shipped rule set's modules, and of every other module."""
+    root = Path(modules_dir) if modules_dir is not None else MODULES_DIR
+    findings: set[Finding] = set()
+    named: set[str] = set()
+    for path in shipped_rule_set_paths():
+        findings.update(lint_modules(path, lang=lang, modules_dir=root))
+        try:
+            named.update(load_rule_set(path).training.modules)
+        except RuleFileError:
+            continue
+    for name in module_names(root):
+        if name not in named:
+            findings.update(lint_module(root / name, lang=lang))
+    return sorted(findings)
+
+
+def _lint_module(
+    directory: Path, lang: str | None
+) -> tuple[dict[str, ModuleReading], list[Finding]]:
+    readings = {
+        content: read_module(directory, content, message_lang=lang) for content in LANGUAGES
+    }
+    findings = [f for reading in readings.values() for f in reading.findings]
+    for content, reading in readings.items():
+        twin_lang = next(other for other in LANGUAGES if other != content)
+        for name in reading.missing:
+            twin = name.replace(f".{content}.", f".{twin_lang}.")
+            if twin != name and twin not in readings[twin_lang].missing:
+                findings.append(_file_finding(directory / twin, "T111", lang, file=twin, twin=name))
+            else:
+                findings.append(missing_finding(directory, name, lang))
+        if reading.module is not None:
+            findings += _untested_topics(directory, reading, lang)
+    if all(r.module is not None for r in readings.values()):
+        findings += _translation_drift(directory, readings, lang)
+    return readings, findings
+
+
+def _untested_topics(directory: Path, reading: ModuleReading, lang: str | None) -> list[Finding]:
+    module = reading.module
+    tested = {t for question in module.questions for t in question.topics}
+    name = quiz_file(module.lang)
+    return [
+        _file_finding(
+            directory / "module.yaml",
+            "T113",
+            lang,
+            line=_line_of_topic(directory, t),
+            topic=t,
+            file=name,
+        )
+        for t in module.topics
+        if t not in tested
+    ]
+
+
+def _translation_drift(
+    directory: Path, readings: dict[str, ModuleReading], lang: str | None
+) -> list[Finding]:
+    findings = []
+    english, chinese = readings["en"].module, readings["zh_CN"].module
+    for here, there in ((english, chinese), (chinese, english)):
+        file, twin = quiz_file(here.lang), quiz_file(there.lang)
+        for question in here.questions:
+            line = _line_of_question(directory / file, question.id)
+            other = there.question(question.id)
+            if other is None:
+                findings.append(
+                    _file_finding(
+                        directory / file,
+                        "T125",
+                        lang,
+                        line=line,
+                        question=question.id,
+                        file=file,
+                        twin=twin,
+                    )
+                )
+            elif set(other.correct) != set(question.correct) and here is english:
+                findings.append(
+                    _file_finding(
+                        directory / file,
+                        "T126",
+                        lang,
+                        line=line,
+                        question=question.id,
+                        twin=twin,
+                        here=", ".join(question.correct),
+                        there=", ".join(other.correct),
+                    )
+                )
+    return findings
+
+
+def _lint_practice(rule_set: RuleSet, readings: dict[str, ModuleReading], findings: list) -> int:
+    """Check the module's practice file for `rule_set`; return how many items it holds."""
+    report, nodes = readings["en"].practice_nodes.get(rule_set.id, (None, []))
+    if report is None:
+        return 0
+    fitting = FileReport(report.path, report.lang)
+    fitting.locator = report.locator
+    for index, node in nodes:
+        check_item_fits(rule_set, fitting, index, node)
+    findings += fitting.findings
+    return len(nodes)
+
+
+def _file_finding(path: Path, code: str, lang: str | None, line: int = 1, **params) -> Finding:
+    report = FileReport(path, lang)
+    report.add(code, position=(line, 1), **params)
+    return report.findings[0]
+
+
+def _line_of_question(path: Path, question_id: str) -> int:
+    return _line_matching(path, rf"^\s*-?\s*id:\s*['\"]?{re.escape(question_id)}['\"]?\s*$")
+
+
+def _line_of_topic(directory: Path, topic_id: str) -> int:
+    return _line_matching(directory / "module.yaml", rf"\b{re.escape(topic_id)}\b")
+
+
+def _line_matching(path: Path, pattern: str) -> int:
+    text = read_text(path, FileReport(path, None)) or ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.search(pattern, line):
+            return number
+    return 1
+
+
+def _shipped_path_of(rule_set_id: str) -> Path | None:
+    pattern = re.compile(rf"^id:\s*['\"]?{re.escape(rule_set_id)}['\"]?\s*$", re.MULTILINE)
+    for path in shipped_rule_set_paths():
+        if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+            return path
+    return None
+
+
+class _RuleSetAnchor:
+    """Locate findings that concern the rule set itself in its file (or name it by id)."""
+
+    def __init__(self, rule_set: RuleSet, source: Path | None, lang: str | None) -> None:
+        self.lang = resolve_lang(lang)
+        self.report = FileReport(source or Path(f"<rule set {rule_set.id}>"), lang)
+        if source is not None:
+            try:
+                self.report.locator = parse(source.read_text(encoding="utf-8")).locator
+            except (OSError, UnicodeDecodeError, SourceProblem):
+                self.report.locator = None
+
+    def finding(self, code: str, node: tuple, at: str = "value", **params) -> Finding:
+        """Return finding `code` located at `node` of the rule-set file."""
+        self.report.findings.clear()
+        self.report.add(code, node, at=at, **params)
+        return self.report.findings[0]
