@@ -81,9 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import admin, api, audit_views, auth, datasets, home
+    from app.web import admin, api, audit_views, auth, datasets, home, webhooks
 
-    for module in (auth, home, admin, audit_views, datasets, api):
+    for module in (auth, home, admin, audit_views, datasets, api, webhooks):
         app.register_blueprint(module.bp)
 
 

@@ -75,9 +75,19 @@ def run_service(action):
 
 def init_app(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
-    from app.commands import audit_cmd, datasets_cmd, db_cmd, demo_cmd, serve_cmd, users_cmd
+    from app.commands import (
+        audit_cmd,
+        batch_cmd,
+        datasets_cmd,
+        db_cmd,
+        demo_cmd,
+        rules_cmd,
+        serve_cmd,
+        users_cmd,
+    )
 
-    for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd):
+    for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd, batch_cmd,
+                   rules_cmd):
         module.register(app.cli)
 
 

@@ -1,0 +1,90 @@
+"""Push a batch to Label Studio: project, tasks (resumable, no duplicates), webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.integrations.label_studio_gateway import (
+    ASSIGNEES_FIELD,
+    ITEM_ID_FIELD,
+    LabelStudioError,
+    LabelStudioGateway,
+    assignees_value,
+    tasks_to_import,
+)
+from app.models import Batch, BatchState, Item, RuleVersion, utcnow
+from app.services import audit
+from app.services.assignment import assignees_by_item, realise_assignments
+from app.services.errors import ServiceError
+from app.services.label_studio import webhook_secret, webhook_url
+
+CHUNK = 1000
+
+Progress = Callable[[int, int], None]
+
+
+def _task_data(item: Item, keys: list[str]) -> dict:
+    return {**item.data, ITEM_ID_FIELD: str(item.id), ASSIGNEES_FIELD: assignees_value(keys)}
+
+
+def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
+               progress: Progress | None = None) -> int:
+    """Create or reuse the batch's project and import its missing tasks; return how many.
+
+    Safe to repeat and to resume: tasks already in the project (by the workbench item id in
+    their data) are not imported again, and task ids are recorded for every item.
+    """
+    version = session.get(RuleVersion, batch.rule_version_id)
+    items = session.scalars(select(Item).where(Item.batch_id == batch.id)
+                            .order_by(Item.id)).all()
+    max_overlap = max((item.overlap for item in items), default=1)
+    try:
+        project_id = gateway.ensure_project(
+            title=f"{batch.name} · {version.label}"[:50],
+            label_config=version.label_config,
+            instructions_html=version.instructions_html,
+            max_annotations=max_overlap,
+            existing_id=batch.ls_project_id,
+        )
+        if batch.ls_project_id != project_id:
+            batch.ls_project_id = project_id
+            session.commit()  # Remember the project at once: a retry must reuse it.
+        existing = gateway.list_tasks(project_id)
+        keys = assignees_by_item(session, batch.id)
+        missing = tasks_to_import(existing, (_task_data(item, keys.get(item.id, []))
+                                             for item in items))
+        total, done = len(items), len(items) - len(missing)
+        if progress:
+            progress(done, total)
+        for start in range(0, len(missing), CHUNK):
+            gateway.import_tasks(project_id, missing[start:start + CHUNK])
+            done += len(missing[start:start + CHUNK])
+            if progress:
+                progress(done, total)
+        _record_task_ids(session, items, gateway.list_tasks(project_id))
+        batch.ls_webhook_id = gateway.ensure_webhook(
+            project_id, webhook_url(batch.id), webhook_secret(batch.id))
+        realise_assignments(session, gateway, batch)
+    except LabelStudioError as err:
+        session.rollback()
+        raise ServiceError(str(err)) from err
+    if batch.state == BatchState.IMPORTED:
+        batch.state = BatchState.ANNOTATING
+    batch.pushed_at = utcnow()
+    audit.record(session, "batch.push", "batch", batch.id,
+                 after={"ls_project_id": project_id, "tasks_imported": len(missing),
+                        "tasks_total": total, "label_studio": gateway.base_url})
+    current_app.logger.info("pushed batch %s: %d new tasks", batch.name, len(missing))
+    return len(missing)
+
+
+def _record_task_ids(session: Session, items: list[Item], tasks) -> None:
+    by_item = {task.item_id: task.id for task in tasks if task.item_id is not None}
+    for item in items:
+        task_id = by_item.get(str(item.id))
+        if task_id is not None and item.ls_task_id != task_id:
+            item.ls_task_id = task_id
