@@ -21,14 +21,18 @@ from app.services import audit
 from app.services.assignment import assignees_by_item, realise_assignments
 from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
+from app.services.rule_versions import rule_set_of
 
 CHUNK = 1000
 
 Progress = Callable[[int, int], None]
 
 
-def _task_data(item: Item, keys: list[str]) -> dict:
-    return {**item.data, ITEM_ID_FIELD: str(item.id), ASSIGNEES_FIELD: assignees_value(keys)}
+def _task_data(item: Item, keys: list[str], field_names: list[str]) -> dict:
+    # Label Studio refuses a task that lacks any $variable of the config, optional or not.
+    blanks = {name: "" for name in field_names if item.data.get(name) is None}
+    return {**item.data, **blanks, ITEM_ID_FIELD: str(item.id),
+            ASSIGNEES_FIELD: assignees_value(keys)}
 
 
 def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
@@ -55,7 +59,8 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
             session.commit()  # Remember the project at once: a retry must reuse it.
         existing = gateway.list_tasks(project_id)
         keys = assignees_by_item(session, batch.id)
-        missing = tasks_to_import(existing, (_task_data(item, keys.get(item.id, []))
+        names = [f.name for f in rule_set_of(version).fields]
+        missing = tasks_to_import(existing, (_task_data(item, keys.get(item.id, []), names)
                                              for item in items))
         total, done = len(items), len(items) - len(missing)
         if progress:

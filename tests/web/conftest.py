@@ -1,14 +1,11 @@
-"""A live workbench on a free loopback port and Debian's Chromium driven by Playwright."""
+"""Debian's Chromium driven by Playwright (the live server is tests/plugins/live_server.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import unavailable
 
@@ -22,24 +19,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app):
-    """Serve the test's app on 127.0.0.1 in a thread; yield its base URL."""
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
