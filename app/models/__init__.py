@@ -3,7 +3,9 @@
 from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base, utcnow
 from app.models.datasets import Dataset
+from app.models.jobs import Job
 from app.models.rules import RuleSetRecord, RuleVersion, VersionStatus
+from app.models.training import ExamAttempt, PracticeAttempt
 from app.models.users import ApiToken, Role, RoleGrant, User
 from app.models.work import (
     Annotation,
@@ -17,6 +19,9 @@ from app.models.work import (
 )
 
 __all__ = [
+    "ExamAttempt",
+    "Job",
+    "PracticeAttempt",
     "Annotation",
     "AnnotatorQueue",
     "Assignment",
