@@ -17,12 +17,12 @@ $(STAMP): pyproject.toml
 
 ## Compile the message catalogues (the .po files are committed, the .mo files are built).
 translations: $(STAMP)
-	$(BIN)/pybabel compile --quiet -f -d app/translations
+	$(BIN)/pybabel compile -f -d app/translations
 
 ## Re-extract messages after changing text; then translate the new entries in the .po file.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 ## Debian's Chromium (browser tests) and a CJK font (Chinese screenshots and PDFs).
 chromium:

@@ -81,9 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import admin, api, audit_views, auth, datasets, home, webhooks
+    from app.web import admin, api, audit_views, auth, batches, datasets, home, rules, webhooks
 
-    for module in (auth, home, admin, audit_views, datasets, api, webhooks):
+    for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches):
         app.register_blueprint(module.bp)
 
 
@@ -100,18 +100,26 @@ def _template_helpers(app: Flask) -> None:
         from flask_babel import get_locale
 
         from app.web.forms import EmptyForm, LanguageForm
-        from app.web.labels import MODALITY_NAMES, ROLE_NAMES, SOURCE_TYPE_NAMES
+        from app.web.labels import (
+            KIND_NAMES,
+            MODALITY_NAMES,
+            ROLE_NAMES,
+            SOURCE_TYPE_NAMES,
+            STATE_NAMES,
+        )
 
         user = g.get("user")
         return {
             "current": user,
             "nav": _nav(user),
-            "locale": str(get_locale()),
+            "locale": "zh_CN" if get_locale().language == "zh" else "en",
             "language_form": LanguageForm(),
             "logout_form": EmptyForm(),
             "role_names": ROLE_NAMES,
             "modality_names": MODALITY_NAMES,
             "source_type_names": SOURCE_TYPE_NAMES,
+            "state_names": STATE_NAMES,
+            "kind_names": KIND_NAMES,
         }
 
 

@@ -31,3 +31,18 @@ SOURCE_TYPE_NAMES = {
     "open_source": _l("Open-source"),
     "other": _l("Other"),
 }
+
+STATE_NAMES = {
+    "imported": _l("imported"),
+    "annotating": _l("annotating"),
+    "verifying": _l("verifying"),
+    "accepted": _l("accepted"),
+    "rejected": _l("rejected"),
+    "void": _l("void"),
+    "released": _l("released"),
+}
+
+KIND_NAMES = {
+    "functional": _l("functional"),
+    "security": _l("security"),
+}

@@ -10,7 +10,11 @@ from app.web.access import ANONYMOUS, AUTHENTICATED
 # (endpoint, label); labels are marked for extraction and translated when shown.
 ENTRIES = (
     ("home.index", _l("Home")),
+    ("batches.my_work", _l("My work")),
     ("datasets.index", _l("Datasets")),
+    ("batches.index", _l("Batches")),
+    ("batches.quarantine", _l("Quarantine")),
+    ("rules.index", _l("Labeling rules")),
     ("admin.users", _l("Users")),
     ("audit.events", _l("Audit trail")),
     ("home.account", _l("My account")),

@@ -38,11 +38,30 @@ EXPECTED: dict[str, object] = {
     "datasets.index": READERS,
     "datasets.export": READERS,
     "datasets.new": {"admin", "qa_lead"},
+    # Rules pages: everyone signed in reads versions in force; drafts are refused per version.
+    "rules.index": ANY,
+    "rules.rule_set": ANY,
+    "rules.version": ANY,
+    "rules.diff": ANY,
+    "rules.publish": {"rule_author", "admin"},
+    "rules.approve": {"qa_lead"},
+    "rules.activate": {"qa_lead", "admin"},
+    "rules.retire": {"qa_lead", "admin"},
     "api.me": ANY,
     "api.datasets": READERS,
     "api.create_dataset": {"admin", "qa_lead"},
     # Authenticated by the per-batch secret header, not by a role (see test_webhooks).
     "webhooks.label_studio": SECRET,
+    "batches.index": {"qa_lead", "admin", "supervisor", "auditor"},
+    "batches.export": {"qa_lead", "admin", "supervisor", "auditor"},
+    "batches.import_batch": {"qa_lead", "admin"},
+    "batches.show": {"qa_lead", "admin", "supervisor", "auditor"},
+    "batches.assign": {"qa_lead", "admin"},
+    "batches.push": {"qa_lead", "admin"},
+    "batches.sync": {"qa_lead", "admin"},
+    "batches.job_status": {"qa_lead", "admin", "supervisor", "auditor"},
+    "batches.quarantine": {"qa_lead", "admin", "supervisor"},
+    "batches.my_work": {"annotator"},
 }
 
 PERSONAS = (ANON, "deactivated", *ROLES)
