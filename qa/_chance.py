@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from qa._data import check_choice, encode_reliability
+from qa._data import check_choice, check_lengths, dense_codes, encode_reliability
 from qa.errors import QAError, warn
 
 WEIGHTS = ("identity", "linear", "quadratic")
@@ -51,6 +51,41 @@ def category_counts(
     counts = np.bincount(item * q + codes, minlength=x.shape[1] * q).reshape(x.shape[1], q)
     counts = counts[counts.sum(axis=1) > 0]
     return counts.astype(np.float64), categories
+
+
+def rating_counts(
+    items: Any, labels: Any, *, categories: Sequence[Any] | None = None, lang: str | None = None
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Return (items x categories counts, item ids, categories) from a long table of ratings.
+
+    One entry per rating; the annotator does not matter for Fleiss' kappa. Items and
+    categories are sorted (categories follow `categories` when given).
+
+    Examples
+    --------
+    >>> counts, items, cats = rating_counts([7, 7, 9], ["a", "b", "a"])
+    >>> counts.tolist(), items.tolist(), cats
+    ([[1.0, 1.0], [1.0, 0.0]], [7, 9], ['a', 'b'])
+    """
+    items, labels = np.asarray(items), np.asarray(labels)
+    check_lengths(("items", items), ("labels", labels), lang=lang)
+    if items.size == 0:
+        raise QAError("empty", lang, what="labels")
+    item_ids, item = dense_codes(items)
+    if categories is None:
+        known, code = dense_codes(labels)
+        categories = known.tolist()
+    else:
+        index = {c: i for i, c in enumerate(categories)}
+        try:
+            code = np.array([index[v] for v in labels.tolist()], dtype=np.int64)
+        except KeyError as exc:
+            raise QAError(
+                "outside_domain", lang, value=exc.args[0], domain=list(categories)
+            ) from None
+    q = len(categories)
+    flat = np.bincount(item.ravel() * q + code.ravel(), minlength=item_ids.size * q)
+    return flat.reshape(item_ids.size, q).astype(np.float64), item_ids, list(categories)
 
 
 def weight_matrix(weights: Any, categories: Sequence[Any], lang: str | None = None) -> np.ndarray:

@@ -112,6 +112,23 @@ def _encode_labels(
     return codes.reshape(arr.shape), list(value_domain)
 
 
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (sorted distinct values, code of each value), like np.unique(return_inverse).
+
+    Integers in a compact range are coded with a presence table in O(n) instead of a sort.
+    """
+    values = np.asarray(values).ravel()
+    if values.dtype.kind in "iu" and values.size:
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * values.size + 1024:
+            shifted = values - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            code_of = np.cumsum(present) - 1
+            return np.flatnonzero(present) + low, code_of[shifted]
+    distinct, codes = np.unique(values, return_inverse=True)
+    return distinct, codes.ravel()
+
+
 def long_to_wide(
     items: Any, annotators: Any, labels: Any, lang: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

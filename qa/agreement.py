@@ -23,6 +23,7 @@ from qa._chance import (
     gwet_ac1,
     gwet_ac2,
     percent_agreement,
+    rating_counts,
 )
 from qa._data import encode_reliability, long_to_wide
 from qa._kappa import KappaResult, PairKappa, cohen_kappa, pairwise_kappa, scott_pi
@@ -43,6 +44,7 @@ __all__ = [
     "pairwise_kappa",
     "per_category_alpha",
     "percent_agreement",
+    "rating_counts",
     "reliability_matrix",
     "scott_pi",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from qa._data import check_choice, check_lengths
+from qa._data import check_choice, check_lengths, dense_codes
 from qa.errors import QAError
 
 __all__ = ["DawidSkeneResult", "MajorityVote", "dawid_skene", "majority_vote"]
@@ -35,10 +35,10 @@ def _code(items: Any, annotators: Any, labels: Any, lang: str | None) -> _Coded:
     check_lengths(("items", items), ("annotators", annotators), ("labels", labels), lang=lang)
     if items.size == 0:
         raise QAError("empty", lang, what="labels")
-    item_ids, item = np.unique(items, return_inverse=True)
-    ann_ids, ann = np.unique(annotators, return_inverse=True)
-    classes, label = np.unique(labels, return_inverse=True)
-    return _Coded(item_ids, ann_ids, classes, item.ravel(), ann.ravel(), label.ravel())
+    item_ids, item = dense_codes(items)
+    ann_ids, ann = dense_codes(annotators)
+    classes, label = dense_codes(labels)
+    return _Coded(item_ids, ann_ids, classes, item, ann, label)
 
 
 @dataclass(frozen=True, eq=False)

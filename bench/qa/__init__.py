@@ -1,0 +1,1 @@
+"""Benchmark of the qa package against reference implementations (python -m bench.qa)."""
