@@ -7,6 +7,21 @@ from app.models.jobs import Job
 from app.models.rules import RuleSetRecord, RuleVersion, VersionStatus
 from app.models.training import ExamAttempt, PracticeAttempt
 from app.models.users import ApiToken, Role, RoleGrant, User
+from app.models.verification import (
+    AgreementReport,
+    Arbitration,
+    BatchDecision,
+    ConsensusLabel,
+    Correction,
+    Release,
+    ReviewProject,
+    ReviewQueue,
+    ReviewTask,
+    SupervisionCheck,
+    SwitchingState,
+    VerificationPlan,
+    VerificationRecord,
+)
 from app.models.work import (
     Annotation,
     AnnotatorQueue,
@@ -42,4 +57,17 @@ __all__ = [
     "RoleGrant",
     "User",
     "utcnow",
+    "AgreementReport",
+    "Arbitration",
+    "BatchDecision",
+    "ConsensusLabel",
+    "Correction",
+    "Release",
+    "ReviewProject",
+    "ReviewQueue",
+    "ReviewTask",
+    "SupervisionCheck",
+    "SwitchingState",
+    "VerificationPlan",
+    "VerificationRecord",
 ]
