@@ -44,7 +44,11 @@ def check_keys(
             sound = False
     kinds = {**required, **optional}
     for key, value in node.items():
-        if key not in kinds:
+        if key not in kinds and value is None and " " in key:
+            # `{id: a, text: Yes, but ...}`: an unquoted comma cut the text into a new key.
+            report.add("T014", (*path, key), at="key", key=key)
+            sound = sound and key not in required
+        elif key not in kinds:
             report.add(
                 "T011",
                 (*path, key),

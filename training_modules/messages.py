@@ -86,6 +86,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{where} is empty. Write the text.",
         "zh_CN": "{where} 为空。请填写内容。",
     },
+    "T014": {
+        "rule": "yaml",
+        "en": "'{key}' looks like the end of a text cut off at a comma: inside {{...}} a comma "
+        "ends the value. Put the whole text in double quotes.",
+        "zh_CN": "'{key}' 像是被英文逗号截断的文本后半部分：在 {{...}} 中英文逗号会结束取值。"
+        "请把整段文本放在英文双引号中。",
+    },
     "T100": {
         "rule": "P1",
         "en": "the training modules of rule set {rule_set} do not cover: {topics}. Add modules "
