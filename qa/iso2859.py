@@ -1,4 +1,4 @@
-"""The ISO 2859-1 / MIL-STD-105E single-sampling tables, entered as printed, with their arrows.
+"""The ISO 2859-1 / MIL-STD-105E single-sampling tables, entered as printed, and their lookup.
 
 Table I gives the sample-size code letter from the lot size and inspection level. Tables II-A
 (normal), II-B (tightened) and II-C (reduced) give, per code letter and AQL, either a plan
@@ -16,7 +16,12 @@ AQLSchemes).
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import cache
+
+from qa._data import check_choice
+from qa.errors import QAError
 
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 INSPECTIONS = ("normal", "tightened", "reduced")
@@ -207,3 +212,77 @@ def code_letter_table() -> list[tuple[float, dict[str, str]]]:
         lot_max, *letters = line.split()
         table.append((float(lot_max), dict(zip(levels, letters, strict=True))))
     return table
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A single-sampling plan: inspect n items, accept the lot with at most `accept` defects.
+
+    `reject` > `accept` + 1 only in MIL-STD-105E reduced plans: in between, the lot is accepted
+    but normal inspection is reinstated. `code` is the sample-size code letter (None for a
+    designed plan); `hundred_percent` is True when n was capped at the lot size.
+    """
+
+    code: str | None
+    n: int
+    accept: int
+    reject: int
+    hundred_percent: bool = False
+
+
+def aql_index(aql: float, lang: str | None) -> int:
+    for i, value in enumerate(AQLS):
+        if math.isclose(aql, value, rel_tol=1e-9):
+            return i
+    raise QAError("unknown_aql", lang, aql=aql, choices=", ".join(f"{a:g}" for a in AQLS))
+
+
+def code_letter(lot_size: int, level: str = "II", *, lang: str | None = None) -> str:
+    """Return the ISO 2859-1 Table I sample-size code letter."""
+    check_choice("level", level, LEVELS)
+    if lot_size < 2:
+        raise QAError("out_of_range", lang, name="lot_size", rule=">= 2", value=lot_size)
+    return next(row[level] for lot_max, row in code_letter_table() if lot_size <= lot_max)
+
+
+def _resolve(inspection: str, letter: str, column: int) -> tuple[str, str]:
+    """Follow the arrows of a master table from (letter, AQL column) to a plan cell."""
+    table = master_table(inspection)
+    letters = list(table)
+    row = letters.index(letter)
+    while (cell := table[letters[row]][column]) in ("v", "^"):
+        row += 1 if cell == "v" else -1
+    return letters[row], cell
+
+
+def iso2859_single(
+    lot_size: int,
+    aql: float,
+    *,
+    level: str = "II",
+    inspection: str = "normal",
+    lang: str | None = None,
+) -> Plan:
+    """Return the ISO 2859-1 / MIL-STD-105E single-sampling plan for a lot.
+
+    The code letter comes from Table I; the master table of the inspection severity gives the
+    plan, following its arrows. When n reaches the lot size, every item is inspected
+    (n = lot size, ``hundred_percent=True``).
+
+    References
+    ----------
+    ISO 2859-1:1999, Tables 1, 2-A, 2-B, 2-C; MIL-STD-105E (1989), Tables I, II-A, II-B, II-C.
+
+    Examples
+    --------
+    >>> iso2859_single(1000, 1.0)
+    Plan(code='J', n=80, accept=2, reject=3, hundred_percent=False)
+    """
+    check_choice("inspection", inspection, INSPECTIONS)
+    letter = code_letter(lot_size, level, lang=lang)
+    final, cell = _resolve(inspection, letter, aql_index(aql, lang))
+    accept, reject = (int(v) for v in cell.split("/"))
+    n = SAMPLE_SIZES[inspection][final]
+    if n >= lot_size:
+        return Plan(final, int(lot_size), accept, reject, hundred_percent=True)
+    return Plan(final, n, accept, reject)

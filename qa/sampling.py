@@ -7,23 +7,23 @@ used for each batch, and why, is what an inspector asks to see (REGULATION.md V1
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from qa._data import check_choice, check_lengths
+from qa._data import check_lengths
 from qa._sprt import SPRT
+from qa._switching import LotResult, SwitchingRules
 from qa.errors import QAError
-from qa.iso2859 import AQLS, INSPECTIONS, LEVELS, SAMPLE_SIZES, code_letter_table, master_table
+from qa.iso2859 import Plan, code_letter, iso2859_single
 
 __all__ = [
     "SPRT",
     "LotResult",
     "Plan",
     "SwitchingRules",
+    "code_letter",
     "aoq",
     "ati",
     "design_plan",
@@ -32,22 +32,6 @@ __all__ = [
     "sample_size_for_accuracy",
     "stratified_sample",
 ]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A single-sampling plan: inspect n items, accept the lot with at most `accept` defects.
-
-    `reject` > `accept` + 1 only in MIL-STD-105E reduced plans: in between, the lot is accepted
-    but normal inspection is reinstated. `code` is the sample-size code letter (None for a
-    designed plan); `hundred_percent` is True when n was capped at the lot size.
-    """
-
-    code: str | None
-    n: int
-    accept: int
-    reject: int
-    hundred_percent: bool = False
 
 
 def sample_size_for_accuracy(
@@ -86,174 +70,6 @@ def sample_size_for_accuracy(
         n0 = n0 / (1.0 + (n0 - 1.0) / population)
         return max(1, min(population, math.ceil(n0 - 1e-9)))
     return max(1, math.ceil(n0 - 1e-9))
-
-
-def _aql_index(aql: float, lang: str | None) -> int:
-    for i, value in enumerate(AQLS):
-        if math.isclose(aql, value, rel_tol=1e-9):
-            return i
-    raise QAError("unknown_aql", lang, aql=aql, choices=", ".join(f"{a:g}" for a in AQLS))
-
-
-def code_letter(lot_size: int, level: str = "II", *, lang: str | None = None) -> str:
-    """Return the ISO 2859-1 Table I sample-size code letter."""
-    check_choice("level", level, LEVELS)
-    if lot_size < 2:
-        raise QAError("out_of_range", lang, name="lot_size", rule=">= 2", value=lot_size)
-    return next(row[level] for lot_max, row in code_letter_table() if lot_size <= lot_max)
-
-
-def _resolve(inspection: str, letter: str, column: int) -> tuple[str, str]:
-    """Follow the arrows of a master table from (letter, AQL column) to a plan cell."""
-    table = master_table(inspection)
-    letters = list(table)
-    row = letters.index(letter)
-    while (cell := table[letters[row]][column]) in ("v", "^"):
-        row += 1 if cell == "v" else -1
-    return letters[row], cell
-
-
-def iso2859_single(
-    lot_size: int,
-    aql: float,
-    *,
-    level: str = "II",
-    inspection: str = "normal",
-    lang: str | None = None,
-) -> Plan:
-    """Return the ISO 2859-1 / MIL-STD-105E single-sampling plan for a lot.
-
-    The code letter comes from Table I; the master table of the inspection severity gives the
-    plan, following its arrows. When n reaches the lot size, every item is inspected
-    (n = lot size, ``hundred_percent=True``).
-
-    References
-    ----------
-    ISO 2859-1:1999, Tables 1, 2-A, 2-B, 2-C; MIL-STD-105E (1989), Tables I, II-A, II-B, II-C.
-
-    Examples
-    --------
-    >>> iso2859_single(1000, 1.0)
-    Plan(code='J', n=80, accept=2, reject=3, hundred_percent=False)
-    """
-    check_choice("inspection", inspection, INSPECTIONS)
-    letter = code_letter(lot_size, level, lang=lang)
-    final, cell = _resolve(inspection, letter, _aql_index(aql, lang))
-    accept, reject = (int(v) for v in cell.split("/"))
-    n = SAMPLE_SIZES[inspection][final]
-    if n >= lot_size:
-        return Plan(final, int(lot_size), accept, reject, hundred_percent=True)
-    return Plan(final, n, accept, reject)
-
-
-def _tighter_accept(plan: Plan, aql: float, inspection: str) -> int | None:
-    """Return Ac of the same code letter one AQL step tighter (None if that is an arrow)."""
-    column = _aql_index(aql, None)
-    if column == 0 or plan.code is None:
-        return None
-    cell = master_table(inspection)[plan.code][column - 1]
-    return None if cell in ("v", "^") else int(cell.split("/")[0])
-
-
-@dataclass(frozen=True)
-class LotResult:
-    """What happened to one lot under the switching rules."""
-
-    plan: Plan
-    defects: int
-    accepted: bool
-    inspection: str  # severity the lot was inspected under
-    next_inspection: str  # severity for the next lot (or "discontinued")
-    switching_score: int
-
-
-@dataclass
-class SwitchingRules:
-    """ISO 2859-1 switching between normal, tightened and reduced inspection (clause 9).
-
-    - normal -> tightened: 2 of 5 or fewer consecutive lots not accepted;
-    - tightened -> normal: 5 consecutive lots accepted;
-    - tightened -> discontinued: 5 lots not accepted while on tightened inspection;
-    - normal -> reduced: switching score >= 30 (and `reduced_allowed`, i.e. steady production
-      and the responsible authority agrees). The score starts at 0 on normal inspection; per
-      lot, if Ac >= 2 add 3 when the lot would also be accepted one AQL step tighter, else
-      reset to 0; if Ac <= 1 add 2 when accepted, else reset to 0;
-    - reduced -> normal: a lot not accepted, or (MIL-STD-105E reduced plans) defects above Ac;
-    - discontinued -> tightened: only through :meth:`resume` after corrective action.
-
-    References
-    ----------
-    ISO 2859-1:1999, 9.3-9.4 and Figure 1.
-
-    Examples
-    --------
-    >>> rules = SwitchingRules(aql=1.0)
-    >>> rules.record(1000, defects=4).next_inspection
-    'normal'
-    >>> rules.record(1000, defects=3).next_inspection
-    'tightened'
-    """
-
-    aql: float
-    level: str = "II"
-    reduced_allowed: bool = True
-    state: str = "normal"
-    switching_score: int = 0
-    _recent: deque = field(default_factory=lambda: deque(maxlen=5), repr=False)
-    _tightened_run: int = field(default=0, repr=False)
-    _tightened_rejects: int = field(default=0, repr=False)
-
-    def plan(self, lot_size: int) -> Plan:
-        """Return the plan for the next lot under the current severity."""
-        if self.state == "discontinued":
-            raise QAError("discontinued")
-        return iso2859_single(lot_size, self.aql, level=self.level, inspection=self.state)
-
-    def record(self, lot_size: int, defects: int) -> LotResult:
-        """Judge a lot from its defect count, then move to the severity for the next lot."""
-        plan = self.plan(lot_size)
-        accepted = defects < plan.reject
-        before = self.state
-        if before == "normal":
-            self._after_normal(plan, defects, accepted)
-        elif before == "tightened":
-            self._after_tightened(accepted)
-        elif defects > plan.accept:
-            self._enter("normal")
-        return LotResult(plan, defects, accepted, before, self.state, self.switching_score)
-
-    def resume(self) -> None:
-        """Resume on tightened inspection after the supplier's corrective action."""
-        if self.state == "discontinued":
-            self._enter("tightened")
-
-    def _enter(self, state: str) -> None:
-        self.state = state
-        self.switching_score = 0
-        self._recent.clear()
-        self._tightened_run = self._tightened_rejects = 0
-
-    def _after_normal(self, plan: Plan, defects: int, accepted: bool) -> None:
-        self._recent.append(accepted)
-        if list(self._recent).count(False) >= 2:
-            self._enter("tightened")
-            return
-        if plan.accept >= 2:
-            tighter = _tighter_accept(plan, self.aql, "normal")
-            ok = accepted and tighter is not None and defects <= tighter
-            self.switching_score = self.switching_score + 3 if ok else 0
-        else:
-            self.switching_score = self.switching_score + 2 if accepted else 0
-        if self.reduced_allowed and self.switching_score >= 30:
-            self._enter("reduced")
-
-    def _after_tightened(self, accepted: bool) -> None:
-        self._tightened_run = self._tightened_run + 1 if accepted else 0
-        self._tightened_rejects += 0 if accepted else 1
-        if self._tightened_rejects >= 5:
-            self._enter("discontinued")
-        elif self._tightened_run >= 5:
-            self._enter("normal")
 
 
 def oc_curve(plan: Plan, p: Any, *, lot_size: int | None = None) -> Any:

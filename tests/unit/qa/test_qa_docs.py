@@ -16,6 +16,8 @@ MODULES = [
     "qa._chance",
     "qa._kappa",
     "qa._sprt",
+    "qa._switching",
+    "qa.iso2859",
 ]
 
 

@@ -6,12 +6,11 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from qa.errors import QAError
-from qa.iso2859 import AQLS, SAMPLE_SIZES, master_table
+from qa.iso2859 import AQLS, SAMPLE_SIZES, _resolve, master_table
 from qa.sampling import (
     SPRT,
     Plan,
     SwitchingRules,
-    _resolve,
     aoq,
     ati,
     design_plan,
