@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_OPTS ?= -q -p no:cacheprovider
 
+REF := .venv-ref
+REF_STAMP := $(REF)/.installed-$(shell sha1sum bench/qa/requirements-ref.txt | cut -c1-12)
+
 .PHONY: run test lint unit integration-sqlite integration-postgres translations \
-        extract-messages chromium label-studio bench clean-instance
+        extract-messages chromium label-studio bench bench-qa clean-instance
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,6 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+## Reference implementations (irrCAC, crowd-kit) pin versions the app cannot share, so they
+## get a virtual environment of their own; the qa cross-checks and benchmark run there.
+$(REF_STAMP): bench/qa/requirements-ref.txt
+	test -x $(REF)/bin/python || $(PY) -m venv $(REF)
+	$(REF)/bin/pip install -q --upgrade pip
+	$(REF)/bin/pip install -q -r bench/qa/requirements-ref.txt
+	rm -f $(REF)/.installed-*
+	touch $(REF_STAMP)
 
 ## Compile the message catalogues (the .po files are committed, the .mo files are built).
 translations: $(STAMP)
@@ -37,7 +49,7 @@ label-studio: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-unit: $(STAMP) translations
+unit: $(STAMP) translations $(REF_STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_OPTS)
 
 integration-sqlite: $(STAMP) translations chromium label-studio
@@ -53,8 +65,11 @@ test: lint unit integration-sqlite integration-postgres
 run: $(STAMP) translations label-studio
 	$(BIN)/python tools/run_local.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(REF_STAMP)
 	$(BIN)/python -m bench
+
+bench-qa: $(REF_STAMP)
+	$(REF)/bin/python -m bench.qa
 
 clean-instance:
 	rm -rf instance
