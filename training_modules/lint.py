@@ -8,7 +8,7 @@ from pathlib import Path
 from labeling_rules import RuleFileError, RuleSet, load_rule_set, shipped_rule_set_paths
 from labeling_rules.findings import Finding
 from labeling_rules.messages import resolve_lang
-from labeling_rules.source import SourceProblem, parse
+from labeling_rules.source import SourceProblem
 from training_modules.loader import (
     MODULES_DIR,
     ModuleReading,
@@ -19,10 +19,11 @@ from training_modules.loader import (
 )
 from training_modules.messages import LANGUAGES
 from training_modules.practice_fit import check_item_fits
-from training_modules.source import FileReport, display_path, read_text
+from training_modules.source import FileReport, display_path, parse_cached, read_text
 from training_modules.topics import TOPIC_IDS, topic
 
 MIN_PRACTICE_ITEMS = 20
+_MODULES_KEY = ("training", "modules")
 
 
 def lint_modules(
@@ -46,48 +47,50 @@ def lint_modules(
     anchor = _RuleSetAnchor(rule_set, source, lang)
     findings: list[Finding] = []
     topics: set[str] = set()
-    practice_count = 0
+    practice_files = practice_count = 0
+    unreadable = False  # a module whose module.yaml failed: its topics are unknown
     for index, name in enumerate(rule_set.training.modules):
         directory = root / name
         if not directory.is_dir():
             findings.append(
-                anchor.finding(
-                    "T101",
-                    ("training", "modules", index),
-                    rule_set=rule_set.id,
-                    module=name,
-                    path=display_path(directory),
-                )
-            )
+                anchor.finding("T101", ("training", "modules", index), rule_set=rule_set.id,
+                               module=name, path=display_path(directory))
+            )  # fmt: skip
             continue
         readings, module_findings = _lint_module(directory, lang)
         findings += module_findings
+        unreadable = unreadable or all(r.module is None for r in readings.values())
         topics.update(t for r in readings.values() if r.module for t in r.module.topics)
-        practice_count += _lint_practice(rule_set, readings, findings)
-    missing = [t for t in TOPIC_IDS if t not in topics]
-    if missing:
-        names = ", ".join(f"{topic(t).name(lang)} ({t})" for t in missing)
-        findings.append(
-            anchor.finding(
-                "T100", ("training", "modules"), at="key", rule_set=rule_set.id, topics=names
-            )
-        )
-    if practice_count == 0:
-        findings.append(
-            anchor.finding("T102", ("training", "modules"), at="key", rule_set=rule_set.id)
-        )
-    elif practice_count < MIN_PRACTICE_ITEMS:
-        findings.append(
-            anchor.finding(
-                "TW01",
-                ("training", "modules"),
-                at="key",
-                rule_set=rule_set.id,
-                count=practice_count,
-                minimum=MIN_PRACTICE_ITEMS,
-            )
-        )
+        if rule_set.id in readings["en"].practice_nodes:
+            practice_files += 1
+            practice_count += _lint_practice(rule_set, readings, findings)
+    if not unreadable:
+        findings += _coverage(anchor, rule_set, topics, lang)
+    findings += _practice_size(anchor, rule_set, practice_files, practice_count)
     return sorted(set(findings))
+
+
+def _coverage(anchor: _RuleSetAnchor, rule_set: RuleSet, topics: set[str], lang) -> list[Finding]:
+    """Return T100 when the modules' topics leave a P1 topic untaught."""
+    missing = [t for t in TOPIC_IDS if t not in topics]
+    if not missing:
+        return []
+    names = ", ".join(f"{topic(t).name(lang)} ({t})" for t in missing)
+    return [anchor.finding("T100", _MODULES_KEY, at="key", rule_set=rule_set.id, topics=names)]
+
+
+def _practice_size(
+    anchor: _RuleSetAnchor, rule_set: RuleSet, files: int, count: int
+) -> list[Finding]:
+    """Return T102 when no module has a practice file, TW01 when it holds too few items."""
+    if files == 0:
+        return [anchor.finding("T102", _MODULES_KEY, at="key", rule_set=rule_set.id)]
+    if 0 < count < MIN_PRACTICE_ITEMS:
+        return [
+            anchor.finding("TW01", _MODULES_KEY, at="key", rule_set=rule_set.id, count=count,
+                           minimum=MIN_PRACTICE_ITEMS)
+        ]  # fmt: skip
+    return []
 
 
 def lint_module(directory: Path, *, lang: str | None = "en") -> list[Finding]:
@@ -102,10 +105,7 @@ def lint_all(lang: str | None = "en", *, modules_dir: Path | None = None) -> lis
     named: set[str] = set()
     for path in shipped_rule_set_paths():
         findings.update(lint_modules(path, lang=lang, modules_dir=root))
-        try:
-            named.update(load_rule_set(path).training.modules)
-        except RuleFileError:
-            continue
+        named.update(_named_modules(path))
     for name in module_names(root):
         if name not in named:
             findings.update(lint_module(root / name, lang=lang))
@@ -129,7 +129,11 @@ def _lint_module(
                 findings.append(missing_finding(directory, name, lang))
         if reading.module is not None:
             findings += _untested_topics(directory, reading, lang)
-    if all(r.module is not None for r in readings.values()):
+    # Compare the translations only when both read cleanly: a question dropped for an error
+    # of its own would otherwise be reported a second time as missing from the other language.
+    if all(
+        r.module is not None and not any(f.is_error for f in r.findings) for r in readings.values()
+    ):
         findings += _translation_drift(directory, readings, lang)
     return readings, findings
 
@@ -225,6 +229,14 @@ def _line_matching(path: Path, pattern: str) -> int:
     return 1
 
 
+def _named_modules(path: Path) -> tuple[str, ...]:
+    try:
+        modules = parse_cached(path.read_text(encoding="utf-8")).data["training"]["modules"]
+    except (OSError, UnicodeDecodeError, SourceProblem, KeyError, TypeError):
+        return ()
+    return tuple(m for m in modules if isinstance(m, str)) if isinstance(modules, list) else ()
+
+
 def _shipped_path_of(rule_set_id: str) -> Path | None:
     pattern = re.compile(rf"^id:\s*['\"]?{re.escape(rule_set_id)}['\"]?\s*$", re.MULTILINE)
     for path in shipped_rule_set_paths():
@@ -241,7 +253,7 @@ class _RuleSetAnchor:
         self.report = FileReport(source or Path(f"<rule set {rule_set.id}>"), lang)
         if source is not None:
             try:
-                self.report.locator = parse(source.read_text(encoding="utf-8")).locator
+                self.report.locator = parse_cached(source.read_text(encoding="utf-8")).locator
             except (OSError, UnicodeDecodeError, SourceProblem):
                 self.report.locator = None
 

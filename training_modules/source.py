@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from labeling_rules.findings import Finding
 from labeling_rules.messages import describe_yaml_problem, resolve_lang
 from labeling_rules.report import render_path
-from labeling_rules.source import MAX_BYTES, DocPath, Locator, SourceProblem, decode, parse
+from labeling_rules.source import (
+    MAX_BYTES,
+    DocPath,
+    Document,
+    Locator,
+    SourceProblem,
+    decode,
+    parse,
+)
 from labeling_rules.source import type_name as yaml_type_name
 from training_modules.messages import render, word
 
@@ -89,12 +98,22 @@ def read_yaml(path: Path, report: FileReport) -> Any:
     if text is None:
         return None
     try:
-        document = parse(text)
+        document = parse_cached(text)
     except SourceProblem as problem:
         _record(problem, report)
         return None
     report.locator = document.locator
     return document.data
+
+
+@lru_cache(maxsize=256)
+def parse_cached(text: str) -> Document:
+    """Return the parsed Document of YAML text, parsing each distinct text once.
+
+    Round-trip parsing (for line numbers) is slow; module files are read again for every
+    rule set and language that uses them. Callers must treat the data as read-only.
+    """
+    return parse(text)
 
 
 def _record(problem: SourceProblem, report: FileReport) -> None:
