@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
         LABEL_STUDIO_API_KEY=settings.label_studio_api_key,
         LABEL_STUDIO_PUBLIC_URL=settings.label_studio_public_url or settings.label_studio_url,
         REDIS_URL=settings.redis_url,
+        JOBS_QUEUE=settings.jobs_queue,
         PUBLIC_URL=settings.public_url,
         AUDIT_RETENTION_DAYS=settings.audit_retention_days,
         LOGIN_ATTEMPTS_PER_MINUTE=settings.login_attempts_per_minute,

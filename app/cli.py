@@ -84,10 +84,11 @@ def init_app(app: Flask) -> None:
         rules_cmd,
         serve_cmd,
         users_cmd,
+        worker_cmd,
     )
 
     for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd, batch_cmd,
-                   rules_cmd):
+                   rules_cmd, worker_cmd):
         module.register(app.cli)
 
 

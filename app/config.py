@@ -39,6 +39,7 @@ class Settings:
     label_studio_api_key: str | None
     label_studio_public_url: str | None
     redis_url: str | None
+    jobs_queue: str
     default_locale: str
     public_url: str
     audit_retention_days: int
@@ -59,6 +60,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         label_studio_api_key=env.get("LABELGATE_LABEL_STUDIO_API_KEY") or None,
         label_studio_public_url=env.get("LABELGATE_LABEL_STUDIO_PUBLIC_URL") or None,
         redis_url=env.get("LABELGATE_REDIS_URL") or None,
+        jobs_queue=env.get("LABELGATE_JOBS_QUEUE") or "labelgate",
         default_locale=env.get("LABELGATE_DEFAULT_LOCALE", "zh_CN"),
         public_url=env.get("LABELGATE_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Article-8 evidence must be kept at least six months (B §5c); never lower.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,10 @@ def init_app(app: Flask) -> None:
     def database_down(err):
         log.warning("database error: %s", err.__class__.__name__)
         db.session.rollback()
+        # Render without the database: forget the user loaded (or half-loaded) for this
+        # request, so neither the page nor the locale selector reads their rows again.
+        g.user = None
+        g._login_user = login_manager.anonymous_user()
         return _render(503, _("The database is not answering. Try again in a moment."))
 
     @app.errorhandler(Exception)
