@@ -1,0 +1,79 @@
+"""Plans: ISO 2859-1 decisions on seeded error rates, reproducible samples, independence."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from app.models import Annotation, BatchDecision, ReviewTask, SwitchingState
+from app.services.verification import decisions, plans, reviews
+from tests.integration.verification.conftest import AQL_1, NO_OVERLAP, rule_file
+
+
+def _decide_with_error_rate(world, n, rate, name):
+    batch = world.batch(n, name=name)
+    plan = plans.draw_plan(world.session, batch, seed=2026)
+    world.session.commit()
+    reviews.assign_reviews(world.session, batch)
+    world.run(reviews.push_reviews, world.session, world.fake, batch)
+    world.session.commit()
+    items = sorted(i.id for i in batch.items)
+    # The wrong items are spread evenly over the batch: 1 in every 1/rate.
+    bad = {items[i] for i in range(0, n, round(1 / rate))} if rate else set()
+    world.review(batch, lambda task: task.item_id not in bad)
+    decision = decisions.decide(world.session, batch)
+    world.session.commit()
+    return plan, decision, batch
+
+
+def test_aql_1_rejects_a_ten_percent_batch_and_accepts_a_half_percent_one(make_world, tmp_path):
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1,
+                                 overlap=NO_OVERLAP))
+    plan, decision, batch = _decide_with_error_rate(world, 400, 0.10, "bad")
+    assert (plan.kind, plan.code_letter, plan.sample_size) == ("aql", "H", 50)
+    assert (plan.accept_number, plan.reject_number) == (1, 2)
+    assert 0 < plan.producer_risk < 0.1 and plan.consumer_risk == 0.10
+    assert decision.decision == "rejected" and batch.state == "rejected"
+    assert decision.defects >= 2 and decision.reviewed == 50
+    assert decision.ci_low < decision.accuracy < decision.ci_high
+    plan2, decision2, batch2 = _decide_with_error_rate(world, 400, 0.005, "good")
+    assert decision2.decision == "accepted" and batch2.state == "accepted"
+    assert decision2.ci_low <= decision2.accuracy <= decision2.ci_high <= 1.0
+    # The switching state moved on with the two lots.
+    state = world.session.scalar(select(SwitchingState))
+    assert state.lots == 2 and state.state == "normal"
+
+
+def test_the_stored_seed_reproduces_the_sample_and_every_annotator_is_checked(make_world,
+                                                                             tmp_path):
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
+    batch = world.batch(60)
+    plan = plans.draw_plan(world.session, batch, seed=77)
+    world.session.commit()
+    assert plans.redraw_sample(world.session, plan) == plan.sample
+    annotators = Counter(world.session.get(Annotation, ann).user_id for _i, ann in plan.sample)
+    assert set(annotators) == {u.id for u in world.annotators}
+    assert len(plan.sample) == plan.sample_size >= 1
+
+
+def test_verifiers_never_annotated_in_the_batch(make_world, tmp_path):
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
+    # The first annotator is also a qualified reviewer: V3 keeps them off this batch.
+    from app.services import users
+
+    both = world.annotators[0]
+    users.grant_role(world.session, both, "reviewer")
+    world.session.commit()
+    world.reviewers.append(both)
+    batch = world.batch(40)
+    eligible = {u.id for u in reviews.eligible_verifiers(world.session, batch)}
+    assert eligible == {u.id for u in world.reviewers[:3]}  # not the annotator-reviewer
+    plans.draw_plan(world.session, batch, seed=1)
+    reviews.assign_reviews(world.session, batch)
+    world.session.commit()
+    reviewer_ids = set(world.session.scalars(select(ReviewTask.reviewer_id)))
+    annotator_ids = {u.id for u in world.annotators}
+    assert reviewer_ids and not reviewer_ids & annotator_ids
+    assert reviewer_ids <= {u.id for u in world.reviewers}
+    assert world.session.scalar(select(BatchDecision)) is None
