@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         LABEL_STUDIO_PUBLIC_URL=settings.label_studio_public_url or settings.label_studio_url,
         REDIS_URL=settings.redis_url,
         JOBS_QUEUE=settings.jobs_queue,
+        JOB_RETRY_INTERVALS=settings.job_retry_intervals,
         PUBLIC_URL=settings.public_url,
         AUDIT_RETENTION_DAYS=settings.audit_retention_days,
         LOGIN_ATTEMPTS_PER_MINUTE=settings.login_attempts_per_minute,
@@ -82,9 +83,21 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import admin, api, audit_views, auth, batches, datasets, home, rules, webhooks
+    from app.web import (
+        admin,
+        api,
+        audit_views,
+        auth,
+        batches,
+        datasets,
+        home,
+        rules,
+        training,
+        webhooks,
+    )
 
-    for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches):
+    for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
+                   training):
         app.register_blueprint(module.bp)
 
 
@@ -121,6 +134,7 @@ def _template_helpers(app: Flask) -> None:
             "source_type_names": SOURCE_TYPE_NAMES,
             "state_names": STATE_NAMES,
             "kind_names": KIND_NAMES,
+            "label_studio_url": (app.config.get("LABEL_STUDIO_PUBLIC_URL") or "").rstrip("/"),
         }
 
 

@@ -11,9 +11,12 @@ from app.web.access import ANONYMOUS, AUTHENTICATED
 ENTRIES = (
     ("home.index", _l("Home")),
     ("batches.my_work", _l("My work")),
+    ("training.index", _l("Training")),
     ("datasets.index", _l("Datasets")),
     ("batches.index", _l("Batches")),
     ("batches.quarantine", _l("Quarantine")),
+    ("training.qualifications", _l("Qualifications")),
+    ("training.records", _l("Training records")),
     ("rules.index", _l("Labeling rules")),
     ("admin.users", _l("Users")),
     ("audit.events", _l("Audit trail")),

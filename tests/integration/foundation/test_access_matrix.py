@@ -62,6 +62,16 @@ EXPECTED: dict[str, object] = {
     "batches.job_status": {"qa_lead", "admin", "supervisor", "auditor"},
     "batches.quarantine": {"qa_lead", "admin", "supervisor"},
     "batches.my_work": {"annotator"},
+    "training.index": {"annotator"},
+    "training.lesson": {"annotator"},
+    "training.start_exam": {"annotator"},
+    "training.exam": {"annotator"},
+    "training.start_practice": {"annotator"},
+    "training.score_practice": {"annotator"},
+    "training.qualifications": {"qa_lead", "admin", "auditor", "supervisor"},
+    "training.reinstate": {"qa_lead"},
+    "training.records": {"qa_lead", "admin", "auditor", "supervisor"},
+    "training.records_csv": {"qa_lead", "admin", "auditor", "supervisor"},
 }
 
 PERSONAS = (ANON, "deactivated", *ROLES)
