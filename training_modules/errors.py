@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from labeling_rules.findings import Finding
 
 
+def shown(value: Any) -> str:
+    """Return a short, language-neutral rendering of a wrong value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 class TrainingError(ValueError):
     """Invalid input to the training domain; `message(lang)` words it for a person."""
 

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from labeling_rules.source import type_name as yaml_type_name
-from training_modules.errors import TrainingError
+from training_modules.errors import TrainingError, shown
 from training_modules.model import Module, Option
 from training_modules.topics import exam_area_topics
 
@@ -134,7 +133,7 @@ def build_exam(
     mark; `pass_mark` applies to modules that set none (the rule set's training.pass_mark).
     """
     if isinstance(seed, bool) or not isinstance(seed, int | str):
-        raise TrainingError("bad_seed", found=yaml_type_name(seed))
+        raise TrainingError("bad_seed", found=shown(seed))
     modules = (
         [modules_or_module] if isinstance(modules_or_module, Module) else list(modules_or_module)
     )
@@ -232,7 +231,7 @@ def _chosen_by_question(
         if isinstance(given, str):
             given = [given]
         if not isinstance(given, list | tuple | set | frozenset):
-            raise TrainingError("answer_type", question=key, found=yaml_type_name(given))
+            raise TrainingError("answer_type", question=key, found=shown(given))
         option_ids = [o.id for o in question.options]
         for option in given:
             if str(option) not in option_ids:

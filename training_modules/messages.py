@@ -283,7 +283,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "answer_type": {
         "en": "the answer to question {question} must be a list of option ids, not {found}.",
-        "zh_CN": "题目 {question} 的答案必须是选项编号列表，而不是{found}。",
+        "zh_CN": "题目 {question} 的答案必须是选项编号列表，而不是 {found}。",
     },
     "no_pass_mark": {
         "en": "module '{module}' sets no pass mark; load it with its rule set (modules_for) or "
@@ -301,7 +301,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "bad_seed": {
         "en": "the exam seed must be a whole number or text, not {found}.",
-        "zh_CN": "试卷种子必须是整数或文本，而不是{found}。",
+        "zh_CN": "试卷种子必须是整数或文本，而不是 {found}。",
     },
     "unknown_item": {
         "en": "the answers name the practice item '{item}', which is not in the practice set.",
@@ -316,7 +316,7 @@ ERRORS: dict[str, dict[str, str]] = {
     "answer_not_mapping": {
         "en": "the answer to practice item {item} must be a normalised result "
         "{{control: label}}, not {found}.",
-        "zh_CN": "练习条目 {item} 的答案必须是规范化结果 {{控件: 标签}}，而不是{found}。",
+        "zh_CN": "练习条目 {item} 的答案必须是规范化结果 {{控件: 标签}}，而不是 {found}。",
     },
     "empty_practice": {
         "en": "the practice set is empty; there is nothing to score.",
@@ -327,8 +327,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh_CN": "{name} 为 {value}；允许范围：{rule}。",
     },
     "outcome_type": {
-        "en": "outcome {index} is {found}; outcomes must be True (correct) or False (incorrect).",
-        "zh_CN": "第 {index} 个结果为{found}；结果必须是 True（正确）或 False（错误）。",
+        "en": "outcome {index} (counted from 0) is {found}; outcomes must be True (correct) or "
+        "False (incorrect).",
+        "zh_CN": "第 {index} 个结果（从 0 开始计数）为 {found}；"
+        "结果必须是 True（正确）或 False（错误）。",
     },
 }
 

@@ -9,9 +9,8 @@ from typing import Any
 
 from labeling_rules import RuleSet
 from labeling_rules.model import Control, LabelValue
-from labeling_rules.source import type_name
 from qa.accuracy import proportion_ci
-from training_modules.errors import TrainingError
+from training_modules.errors import TrainingError, shown
 from training_modules.model import GoldValue, PracticeItem
 from training_modules.practice_fit import SCORED_TYPES, is_label
 
@@ -123,7 +122,7 @@ def _given(key: str, answer: Any, controls: dict[str, Control]) -> dict[str, Gol
     if answer is None:
         return {}
     if not isinstance(answer, Mapping):
-        raise TrainingError("answer_not_mapping", item=key, found=type_name(answer))
+        raise TrainingError("answer_not_mapping", item=key, found=shown(answer))
     result: dict[str, GoldValue] = {}
     for name, value in answer.items():
         control = controls.get(name)

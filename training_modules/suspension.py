@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from labeling_rules.source import type_name
+import numpy as np
+
 from qa.accuracy import proportion_ci
-from training_modules.errors import TrainingError
+from training_modules.errors import TrainingError, shown
 from training_modules.messages import reason_text
 
 
@@ -39,10 +40,12 @@ def suspension_check(
     chance. Fewer than `min_items` outcomes never suspend.
     """
     _check_settings(target, window, confidence, min_items)
-    recent = list(outcomes)[-window:]
-    for index, outcome in enumerate(recent):
-        if not isinstance(outcome, bool) and type(outcome).__name__ != "bool_":
-            raise TrainingError("outcome_type", index=index, found=type_name(outcome))
+    history = list(outcomes)
+    recent = history[-window:]
+    first = len(history) - len(recent)
+    for index, outcome in enumerate(recent, start=first):
+        if not isinstance(outcome, bool | np.bool_):
+            raise TrainingError("outcome_type", index=index, found=shown(outcome))
     n = len(recent)
     if n < min_items:
         params = {"n": n, "min_items": min_items}
