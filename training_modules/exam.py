@@ -137,16 +137,7 @@ def build_exam(
     modules = (
         [modules_or_module] if isinstance(modules_or_module, Module) else list(modules_or_module)
     )
-    pass_marks: dict[str, float] = {}
-    for module in modules:
-        if module.name in pass_marks:
-            raise TrainingError("duplicate_module", module=module.name)
-        mark = module.pass_mark if module.pass_mark is not None else pass_mark
-        if mark is None:
-            raise TrainingError("no_pass_mark", module=module.name)
-        if not 0 < mark <= 1:
-            raise TrainingError("out_of_range", name="pass_mark", value=mark, rule="0 < x ≤ 1")
-        pass_marks[module.name] = float(mark)
+    pass_marks = _pass_marks(modules, pass_mark)
     questions = [
         ExamQuestion(
             f"{m.name}{SEPARATOR}{q.id}",
@@ -177,6 +168,21 @@ def build_exam(
         pass_marks=pass_marks,
         content_hashes={m.name: m.content_hash for m in modules},
     )
+
+
+def _pass_marks(modules: list[Module], default: float | None) -> dict[str, float]:
+    """Return {module name: its pass mark, or `default`}; refuse duplicates and bad marks."""
+    pass_marks: dict[str, float] = {}
+    for module in modules:
+        if module.name in pass_marks:
+            raise TrainingError("duplicate_module", module=module.name)
+        mark = module.pass_mark if module.pass_mark is not None else default
+        if mark is None:
+            raise TrainingError("no_pass_mark", module=module.name)
+        if not 0 < mark <= 1:
+            raise TrainingError("out_of_range", name="pass_mark", value=mark, rule="0 < x ≤ 1")
+        pass_marks[module.name] = float(mark)
+    return pass_marks
 
 
 def grade(exam: Exam, answers: Mapping[str, Sequence[str] | str]) -> ExamResult:
