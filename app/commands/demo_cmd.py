@@ -43,6 +43,47 @@ def seed_demo(session) -> list[tuple[str, str, str]]:
     return created
 
 
+def seed_work(session) -> list[str]:
+    """Publish and activate the shipped rule sets, register a dataset, import a batch and
+    qualify the demo annotator, so every page has something to show. Idempotent."""
+    from app.models import Batch, Dataset, RuleVersion, VersionStatus
+    from app.services import batches, datasets, qualifications
+    from app.services import rules as rules_service
+    from labeling_rules import shipped_rule_set_paths
+
+    notes = []
+    author = user_service.user_by_email(session, "author@demo.labelgate")
+    lead = user_service.user_by_email(session, "qa@demo.labelgate")
+    for path in shipped_rule_set_paths():
+        published = rules_service.publish(session, path, author=author)
+        version = published.version
+        if version.status == VersionStatus.DRAFT:
+            rules_service.approve(session, version, lead)
+        if version.status == VersionStatus.APPROVED:
+            rules_service.activate(session, version, lead)
+            notes.append(f"rule set {version.label} active")
+    if session.scalar(select(Dataset.id).where(Dataset.name == "demo-prompts")) is None:
+        datasets.register_dataset(
+            session, name="demo-prompts", modality="text", source_type="synthetic",
+            licence="CC0-1.0", collection_record="written for the Labelgate demo",
+            notes="Instruction–response pairs for trying the workbench.")
+        notes.append("dataset demo-prompts registered")
+    annotator = user_service.user_by_email(session, "annotator@demo.labelgate")
+    version = session.scalar(select(RuleVersion).join(RuleVersion.rule_set).where(
+        RuleVersion.status == VersionStatus.ACTIVE).where(
+        RuleVersion.rule_set.has(key="response-quality")))
+    if qualifications.current(session, annotator.id, version.rule_set_id, version.major) is None:
+        qualifications.grant(session, annotator, version.rule_set, version.major,
+                             reason="demo seed: qualified without training, for a first look")
+    if session.scalar(select(Batch.id).where(Batch.name == "demo-batch-1")) is None:
+        raw = (Path(__file__).resolve().parent.parent / "demo" / "items.jsonl").read_bytes()
+        batches.import_batch(session, raw, source="items.jsonl", dataset_name="demo-prompts",
+                             rule_set_key="response-quality", batch_name="demo-batch-1",
+                             created_by_id=lead.id)
+        notes.append("batch demo-batch-1 imported (12 items)")
+    return notes
+
+
 def register(cli: AppGroup) -> None:
     """Add the `demo` group."""
     group = AppGroup("demo", help="Seed a demo organisation.")
@@ -57,6 +98,8 @@ def register(cli: AppGroup) -> None:
             with path.open("a", encoding="utf-8") as handle:
                 handle.write("\n".join(lines) + "\n")
             path.chmod(0o600)
+        for note in run_service(seed_work):
+            click.echo(note)
         click.echo("Demo users (e-mail, role, password):")
         if path.exists():
             click.echo(path.read_text(encoding="utf-8").rstrip())

@@ -1,0 +1,1 @@
+"""Demo content for `labelgate demo seed` (and so for `make run`)."""
