@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -38,6 +38,7 @@ def register(cli: AppGroup) -> None:
 
 
 @click.command("lint")
+@with_appcontext
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def lint(paths: tuple[Path, ...]) -> None:
     """Check rule files: exit 1 on any error, 0 when there are only warnings."""
@@ -58,6 +59,7 @@ def lint(paths: tuple[Path, ...]) -> None:
 
 
 @click.command("publish")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--author",
@@ -97,6 +99,7 @@ def publish(path: Path, author_email: str | None) -> None:
 
 
 @click.command("approve")
+@with_appcontext
 @click.argument("ref")
 @click.option(
     "--as",
@@ -116,6 +119,7 @@ def approve(ref: str, approver_email: str) -> None:
 
 
 @click.command("activate")
+@with_appcontext
 @click.argument("ref")
 def activate(ref: str) -> None:
     """Put approved SET@VERSION in force; the active version of the set retires."""
@@ -135,6 +139,7 @@ def activate(ref: str) -> None:
 
 
 @click.command("retire")
+@with_appcontext
 @click.argument("ref")
 @click.option("--reason", default="", help="Why (kept in the audit trail).")
 def retire(ref: str, reason: str) -> None:
@@ -147,6 +152,7 @@ def retire(ref: str, reason: str) -> None:
 
 
 @click.command("list")
+@with_appcontext
 def list_sets() -> None:
     """List rule sets with their active and newest versions."""
     rows = run_service(rules_service.list_rule_sets)
@@ -163,6 +169,7 @@ def list_sets() -> None:
 
 
 @click.command("show")
+@with_appcontext
 @click.argument("ref")
 def show(ref: str) -> None:
     """Show SET's versions, or one version SET@VERSION with its hash, author and approval."""
@@ -207,6 +214,7 @@ def _show_version(v, approver) -> None:
 
 
 @click.command("diff")
+@with_appcontext
 @click.argument("key")
 @click.argument("from_version")
 @click.argument("to_version")
@@ -217,6 +225,7 @@ def diff(key: str, from_version: str, to_version: str) -> None:
 
 
 @click.command("compile")
+@with_appcontext
 @click.argument("ref")
 @click.option("--review", is_flag=True, help="The reviewers' config instead of the annotators'.")
 def compile_(ref: str, review: bool) -> None:
@@ -238,6 +247,7 @@ def compile_(ref: str, review: bool) -> None:
 
 
 @click.command("impact")
+@with_appcontext
 @click.argument("key")
 @click.argument("from_version")
 @click.argument("to_version")

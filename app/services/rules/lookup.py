@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -59,9 +60,8 @@ def get_version(session: Session, ref: str, version: str | None = None) -> RuleV
     key, named = split_ref(ref)
     version = version or named
     if not version:
-        raise ServiceError(
-            _("Name a version as SET@VERSION, e.g. %(example)s.", example=f"{key}@1.0.0")
-        )
+        example = key + "@1.0.0"
+        raise ServiceError(_("Name a version as SET@VERSION, e.g. %(example)s.", example=example))
     record = rule_set(session, key)
     found = session.scalar(
         select(RuleVersion).where(
@@ -108,11 +108,9 @@ def may_read(user: User, version: RuleVersion) -> bool:
 
 
 def load(version: RuleVersion) -> RuleSet:
-    """Return the RuleSet stored in a version."""
+    """Return the RuleSet stored in a version (parsed once per content and language)."""
     try:
-        return load_rule_set(
-            version.content.encode("utf-8"), source_name=version.label, lang=domain_lang()
-        )
+        return _parse(version.content_sha256, version.content, version.label, domain_lang())
     except RuleFileError as err:
         raise ServiceError(
             _(
@@ -121,6 +119,12 @@ def load(version: RuleVersion) -> RuleSet:
                 problems=str(err),
             )
         ) from err
+
+
+@lru_cache(maxsize=32)
+def _parse(_sha: str, content: str, label: str, lang: str) -> RuleSet:
+    # RuleSet is frozen, so one parsed copy can serve every caller.
+    return load_rule_set(content.encode("utf-8"), source_name=label, lang=lang)
 
 
 def status_name(status: str) -> str:

@@ -23,8 +23,9 @@ from labeling_rules import (
     diff_rule_sets,
     has_errors,
     lint_text,
-    load_rule_set,
 )
+from labeling_rules.lint import analyse
+from labeling_rules.loader import build_rule_set
 
 # What publishing fixed for good; status and its timestamps are the only things that move.
 _IMMUTABLE = (
@@ -81,10 +82,10 @@ def publish(
     """
     text, name = _read(source, source_name)
     data = text.encode("utf-8")
-    findings = lint_text(data, source_name=name, lang=domain_lang())
-    if has_errors(findings):
+    document, findings = analyse(data, source_name=name, lang=domain_lang())
+    if document is None or has_errors(findings):
         raise RuleFileRefused(findings)
-    new = load_rule_set(data, source_name=name, lang=domain_lang())
+    new = build_rule_set(document.data)
     warnings = tuple(f for f in findings if not f.is_error)
     sha = content_hash(new)
     record = _lock_or_create(session, new)
