@@ -159,38 +159,24 @@ def _untested_topics(directory: Path, reading: ModuleReading, lang: str | None) 
 def _translation_drift(
     directory: Path, readings: dict[str, ModuleReading], lang: str | None
 ) -> list[Finding]:
+    """Return T125 for questions in one language only, T126 for answers that differ."""
     findings = []
     english, chinese = readings["en"].module, readings["zh_CN"].module
     for here, there in ((english, chinese), (chinese, english)):
-        file, twin = quiz_file(here.lang), quiz_file(there.lang)
+        path, twin = directory / quiz_file(here.lang), quiz_file(there.lang)
         for question in here.questions:
-            line = _line_of_question(directory / file, question.id)
             other = there.question(question.id)
             if other is None:
-                findings.append(
-                    _file_finding(
-                        directory / file,
-                        "T125",
-                        lang,
-                        line=line,
-                        question=question.id,
-                        file=file,
-                        twin=twin,
-                    )
-                )
+                params = {"file": path.name}
+                code = "T125"
             elif set(other.correct) != set(question.correct) and here is english:
-                findings.append(
-                    _file_finding(
-                        directory / file,
-                        "T126",
-                        lang,
-                        line=line,
-                        question=question.id,
-                        twin=twin,
-                        here=", ".join(question.correct),
-                        there=", ".join(other.correct),
-                    )
-                )
+                params = {"here": ", ".join(question.correct), "there": ", ".join(other.correct)}
+                code = "T126"
+            else:
+                continue
+            line = _line_of_question(path, question.id)  # only read again when reporting
+            findings.append(_file_finding(path, code, lang, line=line, question=question.id,
+                                          twin=twin, **params))  # fmt: skip
     return findings
 
 

@@ -130,7 +130,7 @@ def load_module(
 def missing_finding(directory: Path, file_name: str, lang: str | None) -> Finding:
     """Return the T110 finding for a module file that does not exist."""
     report = FileReport(directory / META_FILE, lang)
-    report.name = display_path(directory)
+    report.shown_as = display_path(directory)
     report.add("T110", position=(1, 1), file=file_name)
     return report.findings[0]
 

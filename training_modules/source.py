@@ -38,10 +38,15 @@ class FileReport:
 
     def __init__(self, path: Path, lang: str | None) -> None:
         self.path = path
-        self.name = display_path(path)
+        self.shown_as: str | None = None  # overrides the displayed path when set
         self.lang = resolve_lang(lang)
         self.locator: Locator | None = None
         self.findings: list[Finding] = []
+
+    @property
+    def name(self) -> str:
+        """Return the file name findings show (relative to the working directory if below)."""
+        return self.shown_as or display_path(self.path)
 
     def add(
         self,
