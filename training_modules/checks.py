@@ -199,6 +199,9 @@ def check_practice(report: FileReport, data: Any, rule_set_id: str) -> list[tupl
     """Check a practice file's shape; return (index, item node) of structurally sound items."""
     if not check_keys(report, data, (), {"rule_set": "text", "items": "list"}):
         return []
+    if not data["items"]:
+        report.add("T013", ("items",), where="items")
+        return []
     if data["rule_set"] != rule_set_id:
         report.add("T135", ("rule_set",), found=data["rule_set"], expected=rule_set_id)
     sound, first_line = [], {}
