@@ -37,7 +37,7 @@ def lint_modules(
     """
     root = Path(modules_dir) if modules_dir is not None else MODULES_DIR
     if isinstance(rule_set, RuleSet):
-        source = _shipped_path_of(rule_set.id)
+        source = _shipped_path_of(rule_set)
     else:
         source = Path(rule_set)
         try:
@@ -223,10 +223,16 @@ def _named_modules(path: Path) -> tuple[str, ...]:
     return tuple(m for m in modules if isinstance(m, str)) if isinstance(modules, list) else ()
 
 
-def _shipped_path_of(rule_set_id: str) -> Path | None:
-    pattern = re.compile(rf"^id:\s*['\"]?{re.escape(rule_set_id)}['\"]?\s*$", re.MULTILINE)
+def _shipped_path_of(rule_set: RuleSet) -> Path | None:
+    """Return the shipped file of this rule set and version, to locate its findings."""
+    wanted = {"id": rule_set.id, "version": rule_set.version}
+    patterns = [
+        re.compile(rf"^{key}:\s*['\"]?{re.escape(value)}['\"]?\s*$", re.MULTILINE)
+        for key, value in wanted.items()
+    ]
     for path in shipped_rule_set_paths():
-        if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if all(p.search(text) for p in patterns):
             return path
     return None
 

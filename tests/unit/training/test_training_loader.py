@@ -102,3 +102,17 @@ def test_command_line_lint_exit_status(modules_copy: Path, capsys):
     bad = SETS_DIR.parent.parent / "tests" / "unit" / "training" / "no-such-rule-set.yaml"
     assert main(["lint", str(bad)]) == 1
     assert "no-such-rule-set.yaml:1:1" in capsys.readouterr().out
+
+
+def test_lint_of_a_rule_set_object_locates_the_shipped_file_of_that_version(modules_copy: Path):
+    from dataclasses import replace
+
+    from training_modules import lint_modules
+
+    quality = load_rule_set(SETS_DIR / "response-quality.en.yaml")
+    shutil.rmtree(modules_copy / "legal-awareness")
+    shipped = lint_modules(quality, modules_dir=modules_copy)
+    assert {Path(f.path).name for f in shipped} == {"response-quality.en.yaml"}
+    assert all(f.line > 1 for f in shipped)
+    newer = lint_modules(replace(quality, version="1.1.0"), modules_dir=modules_copy)
+    assert {(f.path, f.line) for f in newer} == {("<rule set response-quality>", 1)}
