@@ -145,3 +145,16 @@ def test_a_full_exam_over_a_rule_sets_modules_grades_every_p2_area():
     }  # fmt: skip
     assert set(result.per_module) == set(rule_set.training.modules)
     assert all(score.pass_mark == 0.9 for score in result.per_module.values())
+
+
+def test_the_training_domain_stays_pure():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, training_modules, training_modules.__main__; "
+        "bad = [m for m in ('flask', 'sqlalchemy', 'app') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
