@@ -91,13 +91,15 @@ def _register_blueprints(app: Flask) -> None:
         batches,
         datasets,
         home,
+        review_webhooks,
         rules,
         training,
+        verification,
         webhooks,
     )
 
     for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
-                   training):
+                   training, verification, review_webhooks):
         app.register_blueprint(module.bp)
 
 

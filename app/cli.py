@@ -84,11 +84,12 @@ def init_app(app: Flask) -> None:
         rules_cmd,
         serve_cmd,
         users_cmd,
+        verify_cmd,
         worker_cmd,
     )
 
     for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd, batch_cmd,
-                   rules_cmd, worker_cmd):
+                   rules_cmd, worker_cmd, verify_cmd):
         module.register(app.cli)
 
 

@@ -30,3 +30,6 @@ def sync_job(session: Session, args: dict, progress: Progress) -> dict:
             totals[key] += getattr(report, key)
         progress(done, len(targets))
     return totals
+
+
+from app.jobs import verification_jobs  # noqa: E402,F401  (registers its handlers)

@@ -11,6 +11,9 @@ from app.web.access import ANONYMOUS, AUTHENTICATED
 ENTRIES = (
     ("home.index", _l("Home")),
     ("batches.my_work", _l("My work")),
+    ("verification.my_reviews", _l("My reviews")),
+    ("verification.arbitration_queue", _l("Arbitration")),
+    ("verification.supervision_index", _l("Supervision")),
     ("training.index", _l("Training")),
     ("datasets.index", _l("Datasets")),
     ("batches.index", _l("Batches")),

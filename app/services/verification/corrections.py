@@ -128,6 +128,29 @@ def _open(session: Session, batch: Batch, record: VerificationRecord | None,
     return correction
 
 
+def start_for_item(session: Session, batch: Batch, item_id: int) -> Correction:
+    """Have one item re-annotated by another annotator (an arbitrator's "re-annotate")."""
+    original = session.scalar(counted(select(Annotation).where(
+        Annotation.item_id == item_id)).order_by(Annotation.id).limit(1))
+    if original is None:
+        raise Conflict(_("Item %(item)s has no counted annotation to redo.", item=item_id))
+    verifiers = reviewer_ids(session, batch.id)
+    worked = set(session.scalars(select(Annotation.user_id).where(
+        Annotation.item_id == item_id, Annotation.user_id.is_not(None))))
+    free = [u.id for u in eligible_annotators(session, batch)
+            if u.id not in verifiers and u.id not in worked]
+    if not free:
+        raise ServiceError(_("No other qualified annotator is free to correct item "
+                             "%(item)s: qualify more annotators who do not verify this "
+                             "batch.", item=item_id))
+    correction = _open(session, batch, None, original, random.Random(item_id).choice(free))
+    correction.reason = ["arbitration"]
+    session.flush()
+    audit.record(session, "correction.start", "batch", batch.id,
+                 after={"scope": "item", "item": item_id, "corrector": correction.corrector_id})
+    return correction
+
+
 def realise(session: Session, gateway: LabelStudioGateway, batch: Batch) -> None:
     """Let correctors see their items in Label Studio (one more annotation per task)."""
     if batch.ls_project_id is None:

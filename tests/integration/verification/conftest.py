@@ -57,7 +57,7 @@ class World:
         with self.app.app_context():
             return fn(*args, **kwargs)
 
-    def batch(self, n: int, name: str = "b1", rows=None) -> Batch:
+    def batch(self, n: int, name: str = "b1", rows=None, answers=None) -> Batch:
         """Import, assign, push and annotate a batch of `n` items; sync it in."""
         s = self.session
         items = rows or (quality_items(n) if self.rules.kind == "functional" else
@@ -75,8 +75,8 @@ class World:
             for (item_id,) in s.execute(select(Assignment.item_id).where(
                     Assignment.user_id == user.id, Assignment.batch_id == batch.id,
                     Assignment.role == "annotator")):
-                me.create_annotation(s.get(Item, item_id).ls_task_id, ls_result(self.rules),
-                                     lead_time=8.0)
+                me.create_annotation(s.get(Item, item_id).ls_task_id,
+                                     ls_result(self.rules, answers), lead_time=8.0)
         self.run(sync.sync_batch, s, self.fake, batch)
         s.commit()
         return batch
@@ -114,7 +114,7 @@ class World:
             self.as_user(reviewer).create_annotation(
                 task.ls_task_id, self.verdict(correct=correct,
                                               illegal=task.item_id in illegal_items,
-                                              defects=() if correct else ("D03",)),
+                                              defects=() if correct else self.rules.defect_codes[:1]),
                 lead_time=5.0)
             done += 1
         self.run(verdicts.sync_reviews, s, self.fake, batch)
