@@ -111,11 +111,10 @@ class World:
         for task in s.scalars(stmt.order_by(ReviewTask.id)).all():
             reviewer = next(u for u in self.reviewers if u.id == task.reviewer_id)
             correct = judge(task)
-            self.as_user(reviewer).create_annotation(
-                task.ls_task_id, self.verdict(correct=correct,
-                                              illegal=task.item_id in illegal_items,
-                                              defects=() if correct else self.rules.defect_codes[:1]),
-                lead_time=5.0)
+            defects = () if correct else self.rules.defect_codes[:1]
+            result = self.verdict(correct=correct, illegal=task.item_id in illegal_items,
+                                  defects=defects)
+            self.as_user(reviewer).create_annotation(task.ls_task_id, result, lead_time=5.0)
             done += 1
         self.run(verdicts.sync_reviews, s, self.fake, batch)
         s.commit()
