@@ -31,8 +31,9 @@ from app.models import (
 from app.services import audit
 from app.services import qualifications as quals
 from app.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.services.locale import current_language
 from app.services.rule_versions import rule_set_of
-from training_modules import Exam, Module, build_exam, grade, modules_for
+from training_modules import Exam, Module, TrainingError, build_exam, grade, modules_for
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,9 @@ def start_exam(session: Session, user: User, rule_set_key: str,
                           seed=secrets.randbelow(2**31), pass_mark=module.pass_mark)
     session.add(attempt)
     session.flush()
+    # Keep the paper as it was set (questions, option order, module content hashes): the
+    # record shows what was asked even if the module's files change later.
+    attempt.answers = {"paper": paper(session, attempt).paper(), "given": None}
     audit.record(session, "exam.start", "exam_attempt", attempt.id,
                  after={"user": user.email, "rule_set": version.rule_set.key,
                         "major": version.major, "module": module.name, "seed": attempt.seed})
@@ -207,14 +211,18 @@ def submit_exam(session: Session, user: User, attempt: ExamAttempt,
     if attempt.submitted_at is not None:
         raise Conflict(_("This exam was already submitted."))
     exam = paper(session, attempt)
+    set_paper = (attempt.answers or {}).get("paper") or {}
+    if set_paper and set_paper.get("modules") != exam.paper()["modules"]:
+        raise Conflict(_("The module changed after this exam was set; start the exam again."))
     try:
         result = grade(exam, answers)
-    except ValueError as err:
-        raise ServiceError(str(err)) from err
+    except TrainingError as err:
+        raise ServiceError(err.message(current_language())) from err
     now = utcnow()
     attempt.submitted_at = now
     attempt.duration_seconds = (now - attempt.started_at).total_seconds()
-    attempt.answers = {qid: list(v) for qid, v in answers.items()}
+    attempt.answers = {"paper": set_paper or exam.paper(),
+                       "given": {qid: list(v) for qid, v in answers.items()}}
     attempt.score = result.score
     attempt.topic_scores = {t: {"correct": s.correct, "total": s.total}
                             for t, s in result.per_topic.items()}

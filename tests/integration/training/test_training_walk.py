@@ -147,7 +147,8 @@ def test_the_whole_walk_is_enforced_and_audited(app, session, world):
         assert expected in actions, expected
     assert actions.count("qualification.grant") == 2
     failed = session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(False))).all()
-    assert len(failed) == 1 and failed[0].answers and failed[0].duration_seconds is not None
+    assert len(failed) == 1 and failed[0].duration_seconds is not None
+    assert failed[0].answers["given"] and failed[0].answers["paper"]["questions"]
     assert session.scalar(select(PracticeAttempt.id).where(PracticeAttempt.passed.is_(False))) \
         is None
     assert rule_set_of(new).version == "2.0.0"
