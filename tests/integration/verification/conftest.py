@@ -75,8 +75,9 @@ class World:
             for (item_id,) in s.execute(select(Assignment.item_id).where(
                     Assignment.user_id == user.id, Assignment.batch_id == batch.id,
                     Assignment.role == "annotator")):
+                given = answers(user, item_id) if callable(answers) else answers
                 me.create_annotation(s.get(Item, item_id).ls_task_id,
-                                     ls_result(self.rules, answers), lead_time=8.0)
+                                     ls_result(self.rules, given), lead_time=8.0)
         self.run(sync.sync_batch, s, self.fake, batch)
         s.commit()
         return batch
