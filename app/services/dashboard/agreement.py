@@ -1,0 +1,160 @@
+"""Agreement across batches: coefficients with intervals, annotator pairs, labels (P7)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import AgreementReport, Annotation, Batch, Correction, User
+from app.services.dashboard.filters import DashboardFilter
+from app.services.dashboard.labels import text
+from app.services.verification.units import counted
+from qa.agreement import bootstrap_ci, krippendorff_alpha, reliability_matrix
+
+RESAMPLES = 500
+
+
+def reports(session: Session, flt: DashboardFilter) -> list[tuple[AgreementReport, str]]:
+    """Return the agreement reports of the filtered batches with their batch names."""
+    return list(
+        session.execute(
+            select(AgreementReport, Batch.name)
+            .join(Batch, Batch.id == AgreementReport.batch_id)
+            .where(Batch.id.in_(flt.batch_ids()), *flt.in_period(AgreementReport.computed_at))
+            .order_by(Batch.id.desc(), AgreementReport.control)
+        )
+    )
+
+
+def _pairs(found, control: str | None):
+    for report, _name in found:
+        if control is not None and report.control != control:
+            continue
+        for pair in report.per_pair or []:
+            kappa = pair.get("kappa")
+            if kappa is not None and not math.isnan(kappa) and pair.get("n"):
+                yield int(pair["a"]), int(pair["b"]), float(kappa), int(pair["n"])
+
+
+@dataclass(frozen=True)
+class PairMatrix:
+    """Cohen's kappa of each annotator pair (mean over batches weighted by items shared)."""
+
+    annotators: list[tuple[int, str]]
+    kappa: list[list[float | None]]
+    shared: list[list[int]]
+
+
+def pair_matrix(session: Session, found, control: str | None = None) -> PairMatrix:
+    """Return the annotator-pair matrix of the reports (one control, or all pooled)."""
+    sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    for a, b, kappa, n in _pairs(found, control):
+        for key in ((a, b), (b, a)):
+            sums[key][0] += kappa * n
+            sums[key][1] += n
+    ids = sorted({a for a, _b in sums})
+    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+    people = sorted(((i, emails.get(i, str(i))) for i in ids), key=lambda p: p[1])
+    kappa = [
+        [(sums[(a, b)][0] / sums[(a, b)][1]) if (a, b) in sums else None for b, _e in people]
+        for a, _e in people
+    ]
+    shared = [
+        [int(sums[(a, b)][1]) if (a, b) in sums else 0 for b, _e in people] for a, _e in people
+    ]
+    return PairMatrix(people, kappa, shared)
+
+
+def peer_agreement(found) -> dict[int, tuple[float | None, int]]:
+    """Return per annotator the mean kappa with peers (weighted by shared items) and how
+    many pairs it rests on."""
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0, 0])
+    for a, b, kappa, n in _pairs(found, None):
+        for who in (a, b):
+            sums[who][0] += kappa * n
+            sums[who][1] += n
+            sums[who][2] += 1
+    return {who: (s / n if n else None, int(pairs)) for who, (s, n, pairs) in sums.items()}
+
+
+@dataclass(frozen=True)
+class LabelAgreement:
+    """Nominal alpha of one label against the rest, with its bootstrap interval."""
+
+    label: str
+    alpha: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ratings: int
+
+
+def ratings(session: Session, batch_id: int, control: str) -> list[tuple[int, int, str]]:
+    """Return (item, annotator, label) of the counted original annotations on `control` of
+    the batch's items that two or more annotators labelled."""
+    corrections = select(Correction.correction_annotation_id).where(
+        Correction.batch_id == batch_id, Correction.correction_annotation_id.is_not(None)
+    )
+    base = counted(
+        select(Annotation.item_id).where(
+            Annotation.batch_id == batch_id, ~Annotation.id.in_(corrections)
+        )
+    )
+    shared = base.group_by(Annotation.item_id).having(
+        func.count(func.distinct(Annotation.user_id)) >= 2
+    )
+    rows = session.execute(
+        base.with_only_columns(
+            Annotation.item_id, Annotation.user_id, Annotation.result[control].as_string()
+        )
+        .where(Annotation.item_id.in_(shared))
+        .order_by(Annotation.item_id, Annotation.id)
+    )
+    return [(item, user, text(value)) for item, user, value in rows if value is not None]
+
+
+def per_label(session: Session, batch_id: int, control: str) -> list[LabelAgreement]:
+    """Return, per label, alpha of that label against all others with a 95 % bootstrap CI."""
+    rows = ratings(session, batch_id, control)
+    if not rows:
+        return []
+    items, annotators, labels = (list(col) for col in zip(*rows, strict=True))
+    matrix, _items, _anns = reliability_matrix(items, annotators, labels)
+    present = np.vectorize(lambda v: v is not None, otypes=[bool])(matrix)
+    result = []
+    for label in sorted(set(labels), key=_order):
+        binary = np.where(present, (matrix == label).astype(float), np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # one label everywhere: NaN, shown as "—"
+            boot = bootstrap_ci(krippendorff_alpha, binary, n_resamples=RESAMPLES, seed=batch_id)
+        result.append(
+            LabelAgreement(
+                label,
+                _number(boot.estimate),
+                _number(boot.ci_low),
+                _number(boot.ci_high),
+                labels.count(label),
+            )
+        )
+    return result
+
+
+def _order(label: str):
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def controls_of(found) -> list[str]:
+    """Return the controls the reports cover, sorted."""
+    return sorted({report.control for report, _name in found})
