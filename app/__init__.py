@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_views,
         auth,
         batches,
+        dashboard,
         datasets,
         home,
         review_webhooks,
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
-                   training, verification, review_webhooks):
+                   training, verification, review_webhooks, dashboard):
         app.register_blueprint(module.bp)
 
 

@@ -10,6 +10,7 @@ from app.web.access import ANONYMOUS, AUTHENTICATED
 # (endpoint, label); labels are marked for extraction and translated when shown.
 ENTRIES = (
     ("home.index", _l("Home")),
+    ("dashboard.overview_page", _l("QA dashboard")),
     ("batches.my_work", _l("My work")),
     ("verification.my_reviews", _l("My reviews")),
     ("verification.arbitration_queue", _l("Arbitration")),

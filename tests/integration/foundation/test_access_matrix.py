@@ -81,6 +81,13 @@ EXPECTED: dict[str, object] = {
     "verification.supervision_check": {"supervisor"},
     "verification.supervision_judge": {"supervisor"},
     "verification.supervision_close": {"supervisor"},
+    # QA dashboard (issue 8): QA leads supervise there; annotators and reviewers are refused.
+    "dashboard.overview_page": {"qa_lead", "admin", "supervisor", "auditor"},
+    "dashboard.batch": {"qa_lead", "admin", "supervisor", "auditor"},
+    "dashboard.annotators_page": {"qa_lead", "admin", "supervisor", "auditor"},
+    "dashboard.annotator": {"qa_lead", "admin", "supervisor", "auditor"},
+    "dashboard.agreement_page": {"qa_lead", "admin", "supervisor", "auditor"},
+    "dashboard.export": {"qa_lead", "admin", "supervisor", "auditor"},
     "training.index": {"annotator"},
     "training.lesson": {"annotator"},
     "training.start_exam": {"annotator"},
