@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.models import RuleVersion
 from app.services import rules
-from tests.factories import login
+from app.services.users import grant_role
+from tests.factories import login, make_user
 from tests.integration.rules.conftest import KEY, MINOR, SHIPPED, actions, variant
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -66,8 +67,6 @@ def test_an_annotator_reads_the_active_rules_but_not_the_draft(client, published
 @pytest.mark.parametrize("who", ["author", "qa", "admin", "auditor"])
 def test_draft_readers_see_drafts_with_hash_and_approval(client, session, published, who):
     if who == "auditor":
-        from tests.factories import make_user
-
         published["auditor"] = make_user(session, email="aud@example.test", roles=("auditor",))
     client = _as(client, published, who)
     assert "1.1.0" in client.get(f"/rules/{KEY}").get_data(as_text=True)
@@ -82,8 +81,6 @@ def test_draft_readers_see_drafts_with_hash_and_approval(client, session, publis
 @pytest.mark.parametrize("who", ["annotator", "qa", "auditor"])
 def test_only_rule_authors_and_admins_publish(client, session, people, who):
     if who == "auditor":
-        from tests.factories import make_user
-
         people["auditor"] = make_user(session, email="aud@example.test", roles=("auditor",))
     client = _as(client, people, who)
     assert client.get("/rules/publish").status_code == 403
@@ -156,8 +153,6 @@ def test_a_qa_lead_approves_and_activates_from_the_page(client, session, publish
 
 
 def test_the_author_cannot_approve_from_the_page(client, session, published):
-    from app.services.users import grant_role
-
     with client.application.app_context():
         grant_role(session, published["author"], "qa_lead")
         session.commit()
