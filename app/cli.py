@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
         datasets_cmd,
         db_cmd,
         demo_cmd,
+        report_cmd,
         rules_cmd,
         serve_cmd,
         users_cmd,
@@ -89,7 +90,7 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd, batch_cmd,
-                   rules_cmd, worker_cmd, verify_cmd):
+                   rules_cmd, worker_cmd, verify_cmd, report_cmd):
         module.register(app.cli)
 
 

@@ -107,10 +107,26 @@ class ChainReport:
     seq: int | None = None
 
 
+PURGE_ACTION = "retention.purge"
+
+
+def chain_start(session: Session) -> tuple[int, str]:
+    """Return where the chain must start: seq 1 from the genesis hash, or, after a retention
+    purge, the first kept event and the hash it links to, as the (chained) purge event says."""
+    first = session.scalar(select(func.min(AuditEvent.seq)))
+    if first is None or first == 1:
+        return 1, GENESIS
+    for anchor in session.scalars(select(AuditEvent).where(AuditEvent.action == PURGE_ACTION)
+                                  .order_by(AuditEvent.seq.desc())):
+        kept = anchor.summary.get("kept_from_seq")
+        if kept == first and anchor.seq >= first:
+            return first, str(anchor.summary.get("kept_from_prev_hash"))
+    return 1, GENESIS
+
+
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     """Recompute every hash and name the first event altered, inserted or removed."""
-    prev_hash = GENESIS
-    expected_seq = 1
+    expected_seq, prev_hash = chain_start(session)
     count = 0
     last_id = 0
     while True:
@@ -142,11 +158,11 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
             last_id = event.id
         session.expunge_all()
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != count or head.hash != prev_hash):
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return ChainReport(False, count, prev_hash,
-                           f"the chain ends at seq {count} but its head says seq {head.seq}: "
-                           "the newest events were removed",
-                           last_id or None, count + 1)
+                           f"the chain ends at seq {expected_seq - 1} but its head says seq "
+                           f"{head.seq}: the newest events were removed",
+                           last_id or None, expected_seq)
     return ChainReport(True, count, prev_hash)
 
 
