@@ -32,27 +32,57 @@ def _pct(value: float | None) -> str:
 
 
 def _plan_lines(plan) -> list[str]:
-    lines = [_("Plan round %(round)d (%(kind)s): %(reason)s", round=plan.round, kind=plan.kind,
-               reason=plan.reason),
-             _("Lot %(lot)d, sample %(n)d, seed %(seed)d", lot=plan.lot_size,
-               n=plan.sample_size, seed=plan.seed)]
+    lines = [
+        _(
+            "Plan round %(round)d (%(kind)s): %(reason)s",
+            round=plan.round,
+            kind=plan.kind,
+            reason=plan.reason,
+        ),
+        _(
+            "Lot %(lot)d, sample %(n)d, seed %(seed)d",
+            lot=plan.lot_size,
+            n=plan.sample_size,
+            seed=plan.seed,
+        ),
+    ]
     if plan.accept_number is not None:
-        lines.append(_("Accept with at most %(ac)d defects, reject from %(re)d",
-                       ac=plan.accept_number, re=plan.reject_number))
+        lines.append(
+            _(
+                "Accept with at most %(ac)d defects, reject from %(re)d",
+                ac=plan.accept_number,
+                re=plan.reject_number,
+            )
+        )
     if plan.producer_risk is not None:
         aql, ltpd = format(plan.aql, "g"), format(plan.ltpd, "g")
-        lines.append(_("Producer's risk %(alpha).4f at %(aql)s %%, consumer's risk %(beta).2f "
-                       "at %(ltpd)s %%", alpha=plan.producer_risk, aql=aql,
-                       beta=plan.consumer_risk, ltpd=ltpd))
+        lines.append(
+            _(
+                "Producer's risk %(alpha).4f at %(aql)s %%, consumer's risk %(beta).2f "
+                "at %(ltpd)s %%",
+                alpha=plan.producer_risk,
+                aql=aql,
+                beta=plan.consumer_risk,
+                ltpd=ltpd,
+            )
+        )
     return lines
 
 
 def _decision_lines(decision) -> list[str]:
-    lines = [_("Decision: %(decision)s — %(n)d reviewed, %(defects)d defects, accuracy "
-               "%(accuracy)s (%(confidence)s CI %(low)s – %(high)s)",
-               decision=decision.decision, n=decision.reviewed, defects=decision.defects,
-               accuracy=_pct(decision.accuracy), confidence=_pct(decision.confidence),
-               low=_pct(decision.ci_low), high=_pct(decision.ci_high))]
+    lines = [
+        _(
+            "Decision: %(decision)s — %(n)d reviewed, %(defects)d defects, accuracy "
+            "%(accuracy)s (%(confidence)s CI %(low)s – %(high)s)",
+            decision=decision.decision,
+            n=decision.reviewed,
+            defects=decision.defects,
+            accuracy=_pct(decision.accuracy),
+            confidence=_pct(decision.confidence),
+            low=_pct(decision.ci_low),
+            high=_pct(decision.ci_high),
+        )
+    ]
     return lines + [decisions.reason_text(r) for r in decision.reasons]
 
 
@@ -71,13 +101,18 @@ def register(cli: AppGroup) -> None:
     @click.option("--check", is_flag=True, help="Re-draw the latest plan from its stored seed.")
     def plan_cmd(batch: str, seed: int | None, check: bool) -> None:
         """Draw BATCH's verification plan and sample (or check it reproduces)."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
             if check:
                 plan = plans.latest_plan(session, b.id)
                 if plan is None:
-                    fail(_("Batch %(batch)s has no verification plan yet. Draw one first.",
-                           batch=b.name))
+                    fail(
+                        _(
+                            "Batch %(batch)s has no verification plan yet. Draw one first.",
+                            batch=b.name,
+                        )
+                    )
                 return plan, plans.redraw_sample(session, plan) == plan.sample
             return plans.draw_plan(session, b, seed=seed), None
 
@@ -86,39 +121,54 @@ def register(cli: AppGroup) -> None:
             click.echo(line)
         if check:
             if not same:
-                fail(_("The stored seed no longer reproduces the stored sample: the batch's "
-                       "annotations changed after the plan was drawn."))
+                fail(
+                    _(
+                        "The stored seed no longer reproduces the stored sample: the batch's "
+                        "annotations changed after the plan was drawn."
+                    )
+                )
             click.echo(_("The stored seed reproduces the stored sample."))
 
     @group.command("assign")
     @click.argument("batch")
     def assign_cmd(batch: str) -> None:
         """Give sampled items (and corrections to re-review) to independent verifiers."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
             return reviews.assign_reviews(session, b), corrections.collect(session, b)
 
         sampled, re_reviews = run_service(action)
-        click.echo(_("%(n)d review tasks assigned, %(m)d corrections sent to re-review.",
-                     n=sampled, m=re_reviews))
+        click.echo(
+            _(
+                "%(n)d review tasks assigned, %(m)d corrections sent to re-review.",
+                n=sampled,
+                m=re_reviews,
+            )
+        )
 
     @group.command("push")
     @click.argument("batch")
     def push_cmd(batch: str) -> None:
         """Put BATCH's review tasks into its Label Studio review project."""
         with click.progressbar(length=1, label=_("pushing")) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
-            n = run_service(lambda s: reviews.push_reviews(
-                s, gateway(), batches.batch_by_ref(s, batch), progress=progress))
+            n = run_service(
+                lambda s: reviews.push_reviews(
+                    s, gateway(), batches.batch_by_ref(s, batch), progress=progress
+                )
+            )
         click.echo(_("%(n)d review tasks imported.", n=n))
 
     @group.command("sync")
     @click.argument("batch")
     def sync_cmd(batch: str) -> None:
         """Pull BATCH's annotations and verdicts; link corrections; revive webhooks."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
             if b.ls_project_id is not None:
@@ -127,10 +177,16 @@ def register(cli: AppGroup) -> None:
             return verdicts.sync_reviews(session, gateway(), b), collected
 
         report, collected = run_service(action)
-        click.echo(_("%(new)d new verdicts, %(updated)d updated, %(quarantined)d quarantined; "
-                     "%(corrected)d corrections made.", new=report.created,
-                     updated=report.updated, quarantined=report.quarantined,
-                     corrected=collected))
+        click.echo(
+            _(
+                "%(new)d new verdicts, %(updated)d updated, %(quarantined)d quarantined; "
+                "%(corrected)d corrections made.",
+                new=report.created,
+                updated=report.updated,
+                quarantined=report.quarantined,
+                corrected=collected,
+            )
+        )
 
     @group.command("decide")
     @click.argument("batch")
@@ -138,8 +194,12 @@ def register(cli: AppGroup) -> None:
         """Accept, reject or void BATCH by its plan, with the accuracy CI."""
         decision = run_service(lambda s: decisions.decide(s, batches.batch_by_ref(s, batch)))
         if decision is None:
-            click.echo(_("The sequential test continues: more items were released for review. "
-                         "Run “verify assign” and “verify push”."))
+            click.echo(
+                _(
+                    "The sequential test continues: more items were released for review. "
+                    "Run “verify assign” and “verify push”."
+                )
+            )
             return
         for line in _decision_lines(decision):
             click.echo(line)
@@ -148,22 +208,33 @@ def register(cli: AppGroup) -> None:
     @click.argument("batch")
     def status_cmd(batch: str) -> None:
         """Show BATCH's plan, review progress, decision, corrections and warnings."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
             plan = plans.latest_plan(session, b.id)
             lines = [_("Batch %(batch)s: %(state)s", batch=b.name, state=b.state)]
             if plan is not None:
                 counts = decisions.tally(session, plan)
-                lines += _plan_lines(plan) + [_("Reviewed %(done)d, waiting %(pending)d",
-                                                done=len(counts.outcomes),
-                                                pending=counts.pending)]
+                lines += _plan_lines(plan) + [
+                    _(
+                        "Reviewed %(done)d, waiting %(pending)d",
+                        done=len(counts.outcomes),
+                        pending=counts.pending,
+                    )
+                ]
             decision = plans.latest_decision(session, b.id)
             if decision is not None:
                 lines += _decision_lines(decision)
-            open_c = session.scalars(select(Correction.status).where(
-                Correction.batch_id == b.id)).all()
-            lines.append(_("Corrections: %(total)d, archived %(archived)d", total=len(open_c),
-                           archived=open_c.count("archived")))
+            open_c = session.scalars(
+                select(Correction.status).where(Correction.batch_id == b.id)
+            ).all()
+            lines.append(
+                _(
+                    "Corrections: %(total)d, archived %(archived)d",
+                    total=len(open_c),
+                    archived=open_c.count("archived"),
+                )
+            )
             lines += coverage.dataset_coverage(session, b.dataset_id).warnings
             return lines
 
@@ -176,10 +247,10 @@ def register(cli: AppGroup) -> None:
     @click.option("--seed", type=int, default=None)
     def correct_cmd(batch: str, all_items: bool, seed: int | None) -> None:
         """Give BATCH's flagged items (or all) to other annotators to correct (V5)."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
-            made = corrections.start(session, b, scope="all" if all_items else "flagged",
-                                     seed=seed)
+            made = corrections.start(session, b, scope="all" if all_items else "flagged", seed=seed)
             if made:
                 corrections.realise(session, gateway(), b)
             return len(made)
@@ -191,22 +262,32 @@ def register(cli: AppGroup) -> None:
     @click.option("--method", type=click.Choice(agreement.METHODS), default="majority_vote")
     def agreement_cmd(batch: str, method: str) -> None:
         """Measure agreement on overlapped items; open arbitrations; set consensus labels."""
-        reports = run_service(lambda s: agreement.compute(s, batches.batch_by_ref(s, batch),
-                                                          method=method))
+        reports = run_service(
+            lambda s: agreement.compute(s, batches.batch_by_ref(s, batch), method=method)
+        )
         for r in reports:
-            click.echo(_("%(control)s: %(coefficient)s %(value)s (CI %(low)s – %(high)s) on "
-                         "%(n)d items, threshold %(threshold)s", control=r.control,
-                         coefficient=r.coefficient, value=_num(r.estimate),
-                         low=_num(r.ci_low), high=_num(r.ci_high), n=r.items,
-                         threshold=_num(r.threshold)))
+            click.echo(
+                _(
+                    "%(control)s: %(coefficient)s %(value)s (CI %(low)s – %(high)s) on "
+                    "%(n)d items, threshold %(threshold)s",
+                    control=r.control,
+                    coefficient=r.coefficient,
+                    value=_num(r.estimate),
+                    low=_num(r.ci_low),
+                    high=_num(r.ci_high),
+                    n=r.items,
+                    threshold=_num(r.threshold),
+                )
+            )
 
     @group.command("resume")
     @click.argument("batch")
     @click.option("--note", required=True, help="The corrective action taken.")
     def resume_cmd(batch: str, note: str) -> None:
         """Resume discontinued ISO 2859-1 inspection (tightened) after corrective action."""
-        row = run_service(lambda s: plans.resume_inspection(s, batches.batch_by_ref(s, batch),
-                                                            note))
+        row = run_service(
+            lambda s: plans.resume_inspection(s, batches.batch_by_ref(s, batch), note)
+        )
         click.echo(_("Inspection resumed: %(state)s.", state=row.state))
 
     cli.add_command(group)
@@ -222,13 +303,15 @@ def _num(value: float | None) -> str:
 def _register_release(cli: AppGroup) -> None:
     @cli.command("release")
     @click.argument("batch_refs", nargs=-1, required=True)
-    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False,
-                                                                      path_type=Path))
+    @click.option(
+        "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+    )
     def release_cmd(batch_refs: tuple[str, ...], out_dir: Path) -> None:
         """Export accepted, final labels of BATCH... as JSONL with a manifest."""
         row = run_service(lambda s: release.release(s, list(batch_refs), out_dir))
-        click.echo(_("Released %(n)d items to %(dir)s", n=row.manifest["counts"]["items"],
-                     dir=row.out_dir))
+        click.echo(
+            _("Released %(n)d items to %(dir)s", n=row.manifest["counts"]["items"], dir=row.out_dir)
+        )
         click.echo(f"labels.jsonl sha256 {row.labels_sha256}")
         click.echo(f"manifest.json sha256 {row.manifest_sha256}")
 
@@ -240,11 +323,14 @@ def _register_arbitrate(cli: AppGroup) -> None:
     @click.argument("batch")
     def list_cmd(batch: str) -> None:
         """List BATCH's open disagreements."""
+
         def action(session):
             b = batches.batch_by_ref(session, batch)
-            return session.scalars(select(Arbitration).where(
-                Arbitration.batch_id == b.id, Arbitration.status == "open")
-                .order_by(Arbitration.id)).all()
+            return session.scalars(
+                select(Arbitration)
+                .where(Arbitration.batch_id == b.id, Arbitration.status == "open")
+                .order_by(Arbitration.id)
+            ).all()
 
         for a in run_service(action):
             labels = ", ".join(f"{e['annotator']}: {e['label']}" for e in a.labels_considered)
@@ -254,18 +340,22 @@ def _register_arbitrate(cli: AppGroup) -> None:
     @click.argument("arbitration_id", type=int)
     @click.option("--as", "email", required=True, help="The arbitrator's e-mail.")
     @click.option("--outcome", type=click.Choice(agreement.OUTCOMES), required=True)
-    @click.option("--label", default=None, help="The label to submit (comma-separated for "
-                  "several).")
+    @click.option(
+        "--label", default=None, help="The label to submit (comma-separated for several)."
+    )
     @click.option("--note", default="")
-    def decide_cmd(arbitration_id: int, email: str, outcome: str, label: str | None,
-                   note: str) -> None:
+    def decide_cmd(
+        arbitration_id: int, email: str, outcome: str, label: str | None, note: str
+    ) -> None:
         """Record an arbitrator's decision on one disagreement."""
+
         def action(session):
             row = session.get(Arbitration, arbitration_id)
             if row is None:
                 fail(_("No disagreement has the number %(id)d.", id=arbitration_id))
-            return agreement.decide(session, row, _user(session, email), outcome=outcome,
-                                    label=label, note=note)
+            return agreement.decide(
+                session, row, _user(session, email), outcome=outcome, label=label, note=note
+            )
 
         row = run_service(action)
         click.echo(_("Disagreement %(id)d decided: %(outcome)s.", id=row.id, outcome=row.outcome))
@@ -283,18 +373,26 @@ def _register_supervise(cli: AppGroup) -> None:
     @click.option("--subject", default=None, help="Only this person's work (e-mail).")
     @click.option("--size", type=click.IntRange(min=1), default=5)
     @click.option("--seed", type=int, default=None)
-    def draw_cmd(batch: str, email: str, role: str, subject: str | None, size: int,
-                 seed: int | None) -> None:
+    def draw_cmd(
+        batch: str, email: str, role: str, subject: str | None, size: int, seed: int | None
+    ) -> None:
         """Draw a spot-check of BATCH's reviews or arbitrations."""
+
         def action(session):
-            return supervision.draw(session, batches.batch_by_ref(session, batch),
-                                    _user(session, email), role=role,
-                                    subject=_user(session, subject) if subject else None,
-                                    size=size, seed=seed)
+            return supervision.draw(
+                session,
+                batches.batch_by_ref(session, batch),
+                _user(session, email),
+                role=role,
+                subject=_user(session, subject) if subject else None,
+                size=size,
+                seed=seed,
+            )
 
         check = run_service(action)
-        click.echo(_("Spot-check %(id)d drew %(n)d pieces of work.", id=check.id,
-                     n=len(check.sample)))
+        click.echo(
+            _("Spot-check %(id)d drew %(n)d pieces of work.", id=check.id, n=len(check.sample))
+        )
 
     @group.command("close")
     @click.argument("check_id", type=int)
@@ -303,16 +401,24 @@ def _register_supervise(cli: AppGroup) -> None:
     @click.option("--handling", required=True, help="How they were handled.")
     def close_cmd(check_id: int, email: str, risks: str, handling: str) -> None:
         """Record the risks found and their handling; close the spot-check."""
+
         def action(session):
             check = session.get(SupervisionCheck, check_id)
             if check is None:
                 fail(_("No spot-check has the number %(id)d.", id=check_id))
-            return supervision.close(session, check, _user(session, email), risks=risks,
-                                     handling=handling)
+            return supervision.close(
+                session, check, _user(session, email), risks=risks, handling=handling
+            )
 
         check = run_service(action)
         facts = supervision.summary(check)
-        click.echo(_("Spot-check %(id)d closed: %(agreed)d of %(judged)d held up.",
-                     id=check.id, agreed=facts["agreed"], judged=facts["judged"]))
+        click.echo(
+            _(
+                "Spot-check %(id)d closed: %(agreed)d of %(judged)d held up.",
+                id=check.id,
+                agreed=facts["agreed"],
+                judged=facts["judged"],
+            )
+        )
 
     cli.add_command(group)

@@ -31,5 +31,9 @@ def sync_reviews_job(session: Session, args: dict, progress: Progress) -> dict:
     progress(2, 3)
     report = verdicts.sync_reviews(session, gateway(), batch)
     progress(3, 3)
-    return {"verdicts": report.created, "updated": report.updated,
-            "quarantined": report.quarantined, "corrections": collected}
+    return {
+        "verdicts": report.created,
+        "updated": report.updated,
+        "quarantined": report.quarantined,
+        "corrections": collected,
+    }

@@ -195,8 +195,7 @@ class Correction(Base):
     corrected_at: Mapped[datetime | None]
     reason: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="assigned")
-    re_review_record_id: Mapped[int | None] = mapped_column(
-        ForeignKey("verification_records.id"))
+    re_review_record_id: Mapped[int | None] = mapped_column(ForeignKey("verification_records.id"))
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

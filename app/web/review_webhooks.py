@@ -49,18 +49,23 @@ def label_studio_review(batch_id: int):
             raise ValueError("not an object")
         event = parse_webhook(body)
     except (ValueError, KeyError, TypeError) as err:
-        return _error(400, _("Not a Label Studio webhook body: %(detail)s",
-                             detail=str(err)[:200]))
+        return _error(400, _("Not a Label Studio webhook body: %(detail)s", detail=str(err)[:200]))
     if event.project_id is not None and event.project_id != project.ls_project_id:
         return _error(400, _("This webhook is for another Label Studio project."))
     with acting_as(Actor.system("webhook")):
         if event.action == "ANNOTATIONS_DELETED":
-            report = verdicts.mark_deleted(db.session, batch, event.deleted_annotation_ids,
-                                           source="webhook")
+            report = verdicts.mark_deleted(
+                db.session, batch, event.deleted_annotation_ids, source="webhook"
+            )
         elif event.annotation is not None:
             report = verdicts.upsert(db.session, batch, event.annotation, source="webhook")
         else:
             return jsonify(status="ignored", action=event.action)
     db.session.commit()
-    return jsonify(status="ok", created=report.created, updated=report.updated,
-                   deleted=report.deleted, quarantined=report.quarantined)
+    return jsonify(
+        status="ok",
+        created=report.created,
+        updated=report.updated,
+        deleted=report.deleted,
+        quarantined=report.quarantined,
+    )

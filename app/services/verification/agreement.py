@@ -89,8 +89,7 @@ def _ratings(session: Session, batch: Batch) -> dict[str, list[tuple[int, int, o
         for ann in anns:
             for name, kind in types.items():
                 if (ann.result or {}).get(name) is not None:
-                    ratings[name].append((item_id, ann.user_id, _encode(kind,
-                                                                        ann.result[name])))
+                    ratings[name].append((item_id, ann.user_id, _encode(kind, ann.result[name])))
     return ratings
 
 
@@ -107,17 +106,33 @@ def _report(batch: Batch, control: str, kind: str, rows, rules) -> AgreementRepo
             boot = bootstrap_ci(statistic, matrix, n_resamples=RESAMPLES, seed=batch.id)
             low, high = _number(boot.ci_low), _number(boot.ci_high)
         per_label = {str(k): _number(v) for k, v in per_category_alpha(matrix).items()}
-        pairs = [{"a": int(p.annotator_a), "b": int(p.annotator_b), "kappa": _number(p.kappa),
-                  "n": int(p.n)} for p in pairwise_kappa(items, annotators, labels)]
-    return AgreementReport(batch_id=batch.id, control=control,
-                           coefficient=rules.agreement.coefficient, estimate=estimate,
-                           ci_low=low, ci_high=high, observed_agreement=observed,
-                           threshold=rules.agreement.threshold, items=len(set(items)),
-                           per_label=per_label, per_pair=pairs)
+        pairs = [
+            {
+                "a": int(p.annotator_a),
+                "b": int(p.annotator_b),
+                "kappa": _number(p.kappa),
+                "n": int(p.n),
+            }
+            for p in pairwise_kappa(items, annotators, labels)
+        ]
+    return AgreementReport(
+        batch_id=batch.id,
+        control=control,
+        coefficient=rules.agreement.coefficient,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        observed_agreement=observed,
+        threshold=rules.agreement.threshold,
+        items=len(set(items)),
+        per_label=per_label,
+        per_pair=pairs,
+    )
 
 
-def compute(session: Session, batch: Batch, *, method: str = "majority_vote",
-            seed: int | None = None) -> list[AgreementReport]:
+def compute(
+    session: Session, batch: Batch, *, method: str = "majority_vote", seed: int | None = None
+) -> list[AgreementReport]:
     """Measure agreement, open arbitrations for disagreements, set consensus labels."""
     if method not in METHODS:
         raise ServiceError(_("Consensus method must be majority_vote or dawid_skene."))
@@ -125,23 +140,42 @@ def compute(session: Session, batch: Batch, *, method: str = "majority_vote",
     types = {c.name: c.type for c in rules.controls}
     ratings = _ratings(session, batch)
     session.execute(delete(AgreementReport).where(AgreementReport.batch_id == batch.id))
-    reports = [_report(batch, control, types[control], rows, rules)
-               for control, rows in sorted(ratings.items())]
+    reports = [
+        _report(batch, control, types[control], rows, rules)
+        for control, rows in sorted(ratings.items())
+    ]
     session.add_all(reports)
     opened, agreed = 0, 0
     for control, rows in sorted(ratings.items()):
-        o, a = _consensus(session, batch, control, types[control], rows, method,
-                          batch.id if seed is None else seed)
+        o, a = _consensus(
+            session,
+            batch,
+            control,
+            types[control],
+            rows,
+            method,
+            batch.id if seed is None else seed,
+        )
         opened, agreed = opened + o, agreed + a
     session.flush()
-    audit.record(session, "agreement.compute", "batch", batch.id,
-                 after={"method": method, "arbitrations_opened": opened, "consensus": agreed,
-                        "controls": {r.control: r.estimate for r in reports}})
+    audit.record(
+        session,
+        "agreement.compute",
+        "batch",
+        batch.id,
+        after={
+            "method": method,
+            "arbitrations_opened": opened,
+            "consensus": agreed,
+            "controls": {r.control: r.estimate for r in reports},
+        },
+    )
     return reports
 
 
-def _consensus(session: Session, batch: Batch, control: str, kind: str, rows, method: str,
-               seed: int) -> tuple[int, int]:
+def _consensus(
+    session: Session, batch: Batch, control: str, kind: str, rows, method: str, seed: int
+) -> tuple[int, int]:
     items, annotators, labels = (list(col) for col in zip(*rows, strict=True))
     vote = majority_vote(items, annotators, labels, tie="none", seed=seed)
     chosen = dict(zip(vote.items.tolist(), vote.labels.tolist(), strict=True))
@@ -150,10 +184,17 @@ def _consensus(session: Session, batch: Batch, control: str, kind: str, rows, me
         ds = dawid_skene(items, annotators, labels)
         chosen = dict(zip(ds.items.tolist(), ds.labels.tolist(), strict=True))
         support.update(zip(ds.items.tolist(), ds.posteriors.max(axis=1).tolist(), strict=True))
-    no_majority = {i for i, s in zip(vote.items.tolist(), vote.support.tolist(), strict=True)
-                   if s <= 0.5}
-    known = {(a.item_id, a.control): a for a in session.scalars(select(Arbitration).where(
-        Arbitration.batch_id == batch.id, Arbitration.control == control))}
+    no_majority = {
+        i for i, s in zip(vote.items.tolist(), vote.support.tolist(), strict=True) if s <= 0.5
+    }
+    known = {
+        (a.item_id, a.control): a
+        for a in session.scalars(
+            select(Arbitration).where(
+                Arbitration.batch_id == batch.id, Arbitration.control == control
+            )
+        )
+    }
     by_item = defaultdict(list)
     for item, annotator, label in rows:
         by_item[item].append({"annotator": int(annotator), "label": _decode(kind, label)})
@@ -161,20 +202,37 @@ def _consensus(session: Session, batch: Batch, control: str, kind: str, rows, me
     for item in sorted(by_item):
         if item in no_majority:
             if (item, control) not in known:
-                session.add(Arbitration(batch_id=batch.id, item_id=item, control=control,
-                                        labels_considered=by_item[item]))
+                session.add(
+                    Arbitration(
+                        batch_id=batch.id,
+                        item_id=item,
+                        control=control,
+                        labels_considered=by_item[item],
+                    )
+                )
                 opened += 1
             continue
-        _set_label(session, batch, item, control, _decode(kind, chosen[item]), method,
-                   float(support[item]))
+        _set_label(
+            session, batch, item, control, _decode(kind, chosen[item]), method, float(support[item])
+        )
         agreed += 1
     return opened, agreed
 
 
-def _set_label(session: Session, batch: Batch, item_id: int, control: str, value,
-               method: str, support: float | None) -> None:
-    row = session.scalar(select(ConsensusLabel).where(ConsensusLabel.item_id == item_id,
-                                                      ConsensusLabel.control == control))
+def _set_label(
+    session: Session,
+    batch: Batch,
+    item_id: int,
+    control: str,
+    value,
+    method: str,
+    support: float | None,
+) -> None:
+    row = session.scalar(
+        select(ConsensusLabel).where(
+            ConsensusLabel.item_id == item_id, ConsensusLabel.control == control
+        )
+    )
     if row is not None and row.method == "arbitration" and method != "arbitration":
         return  # an arbitrator's decision stands
     if row is None:
@@ -183,8 +241,15 @@ def _set_label(session: Session, batch: Batch, item_id: int, control: str, value
     row.label, row.method, row.support = {"value": value}, method, support
 
 
-def decide(session: Session, arbitration: Arbitration, arbitrator: User, *, outcome: str,
-           label: str | None = None, note: str = "") -> Arbitration:
+def decide(
+    session: Session,
+    arbitration: Arbitration,
+    arbitrator: User,
+    *,
+    outcome: str,
+    label: str | None = None,
+    note: str = "",
+) -> Arbitration:
     """Record an arbitrator's decision: submit a label, discard the item or re-annotate it."""
     if outcome not in OUTCOMES:
         raise ServiceError(_("The outcome must be submit, discard or re_annotate."))
@@ -199,18 +264,31 @@ def decide(session: Session, arbitration: Arbitration, arbitrator: User, *, outc
     value = None
     if outcome == "submit":
         value = _label_value(rules.control(arbitration.control), label)
-        _set_label(session, batch, arbitration.item_id, arbitration.control, value,
-                   "arbitration", None)
+        _set_label(
+            session, batch, arbitration.item_id, arbitration.control, value, "arbitration", None
+        )
     elif outcome == "re_annotate":
         corrections.start_for_item(session, batch, arbitration.item_id)
-    arbitration.status, arbitration.outcome, arbitration.arbitrator_id = "decided", outcome, \
-        arbitrator.id
+    arbitration.status, arbitration.outcome, arbitration.arbitrator_id = (
+        "decided",
+        outcome,
+        arbitrator.id,
+    )
     arbitration.decision = {"value": value} if outcome == "submit" else None
     arbitration.note, arbitration.decided_at = note.strip()[:2000] or None, utcnow()
-    audit.record(session, "arbitration.decide", "arbitration", arbitration.id,
-                 before={"status": "open"}, after={"outcome": outcome, "label": value,
-                                                   "item": arbitration.item_id,
-                                                   "control": arbitration.control})
+    audit.record(
+        session,
+        "arbitration.decide",
+        "arbitration",
+        arbitration.id,
+        before={"status": "open"},
+        after={
+            "outcome": outcome,
+            "label": value,
+            "item": arbitration.item_id,
+            "control": arbitration.control,
+        },
+    )
     return arbitration
 
 
@@ -219,12 +297,21 @@ def _label_value(control, label: str | None):
         values = [v.strip() for v in (label or "").split(",") if v.strip()]
         unknown = [v for v in values if control.label(v) is None]
         if not values or unknown:
-            raise ServiceError(_("Choose labels of %(control)s: %(allowed)s.",
-                                 control=control.name,
-                                 allowed=", ".join(map(str, control.values))))
+            raise ServiceError(
+                _(
+                    "Choose labels of %(control)s: %(allowed)s.",
+                    control=control.name,
+                    allowed=", ".join(map(str, control.values)),
+                )
+            )
         return sorted(values)
     chosen = control.label(label) if label is not None else None
     if chosen is None:
-        raise ServiceError(_("Choose a label of %(control)s: %(allowed)s.",
-                             control=control.name, allowed=", ".join(map(str, control.values))))
+        raise ServiceError(
+            _(
+                "Choose a label of %(control)s: %(allowed)s.",
+                control=control.name,
+                allowed=", ".join(map(str, control.values)),
+            )
+        )
     return chosen.value

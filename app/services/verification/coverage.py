@@ -34,9 +34,13 @@ class Coverage:
 
 def dataset_coverage(session: Session, dataset_id: int) -> Coverage:
     """Return the dataset's security coverage with a warning for each shortfall."""
-    rows = session.execute(counted(select(Annotation.result, Batch.kind, Batch.rule_version_id)
-                                   .join(Batch, Batch.id == Annotation.batch_id)
-                                   .where(Batch.dataset_id == dataset_id))).all()
+    rows = session.execute(
+        counted(
+            select(Annotation.result, Batch.kind, Batch.rule_version_id)
+            .join(Batch, Batch.id == Annotation.batch_id)
+            .where(Batch.dataset_id == dataset_id)
+        )
+    ).all()
     per_risk: Counter = Counter()
     security = 0
     maps: dict[int, dict] = {}
@@ -52,12 +56,23 @@ def dataset_coverage(session: Session, dataset_id: int) -> Coverage:
     share = security / len(rows) if rows else None
     warnings = []
     if share is not None and share < MIN_SHARE:
-        warnings.append(_("Security annotations are %(share).1f %% of this dataset's "
-                          "annotations; at least 3 %% is recommended (V7).", share=share * 100))
+        warnings.append(
+            _(
+                "Security annotations are %(share).1f %% of this dataset's "
+                "annotations; at least 3 %% is recommended (V7).",
+                share=share * 100,
+            )
+        )
     for risk, n in sorted(per_risk.items()):
         if n < MIN_PER_RISK:
-            warnings.append(_("Risk %(risk)s has %(n)d security annotations; at least 200 per "
-                              "covered risk is recommended (V7).", risk=risk, n=n))
+            warnings.append(
+                _(
+                    "Risk %(risk)s has %(n)d security annotations; at least 200 per "
+                    "covered risk is recommended (V7).",
+                    risk=risk,
+                    n=n,
+                )
+            )
     return Coverage(len(rows), security, share, dict(sorted(per_risk.items())), warnings)
 
 

@@ -68,35 +68,61 @@ class Terms:
 
 def latest_plan(session: Session, batch_id: int) -> VerificationPlan | None:
     """Return the batch's newest plan, or None."""
-    return session.scalar(select(VerificationPlan).where(VerificationPlan.batch_id == batch_id)
-                          .order_by(VerificationPlan.round.desc()).limit(1))
+    return session.scalar(
+        select(VerificationPlan)
+        .where(VerificationPlan.batch_id == batch_id)
+        .order_by(VerificationPlan.round.desc())
+        .limit(1)
+    )
 
 
 def latest_decision(session: Session, batch_id: int) -> BatchDecision | None:
     """Return the batch's newest decision, or None."""
-    return session.scalar(select(BatchDecision).where(BatchDecision.batch_id == batch_id)
-                          .order_by(BatchDecision.id.desc()).limit(1))
+    return session.scalar(
+        select(BatchDecision)
+        .where(BatchDecision.batch_id == batch_id)
+        .order_by(BatchDecision.id.desc())
+        .limit(1)
+    )
 
 
-def switching_rules(session: Session, rule_set_id: int, policy: SamplingPolicy,
-                    *, create: bool = True) -> tuple[SwitchingState | None, SwitchingRules]:
+def switching_rules(
+    session: Session, rule_set_id: int, policy: SamplingPolicy, *, create: bool = True
+) -> tuple[SwitchingState | None, SwitchingRules]:
     """Return the rule set's stored switching state and the rules object it stands for."""
-    row = session.scalar(select(SwitchingState).where(
-        SwitchingState.rule_set_id == rule_set_id, SwitchingState.aql == policy.aql))
+    row = session.scalar(
+        select(SwitchingState).where(
+            SwitchingState.rule_set_id == rule_set_id, SwitchingState.aql == policy.aql
+        )
+    )
     if row is None and create:
-        row = SwitchingState(rule_set_id=rule_set_id, aql=policy.aql, level=policy.level or "II",
-                             state=policy.inspection or "normal", switching_score=0, recent=[],
-                             tightened_run=0, tightened_rejects=0, lots=0)
+        row = SwitchingState(
+            rule_set_id=rule_set_id,
+            aql=policy.aql,
+            level=policy.level or "II",
+            state=policy.inspection or "normal",
+            switching_score=0,
+            recent=[],
+            tightened_run=0,
+            tightened_rejects=0,
+            lots=0,
+        )
         session.add(row)
         session.flush()
     if row is None:
         return None, SwitchingRules(aql=policy.aql, level=policy.level or "II")
     # Reduced inspection needs the responsible authority's consent (ISO 2859-1 9.3.3):
     # the workbench never relaxes checking on its own.
-    rules = SwitchingRules(aql=row.aql, level=row.level, reduced_allowed=False, state=row.state,
-                           switching_score=row.switching_score,
-                           _recent=deque(row.recent, maxlen=5), _tightened_run=row.tightened_run,
-                           _tightened_rejects=row.tightened_rejects)
+    rules = SwitchingRules(
+        aql=row.aql,
+        level=row.level,
+        reduced_allowed=False,
+        state=row.state,
+        switching_score=row.switching_score,
+        _recent=deque(row.recent, maxlen=5),
+        _tightened_run=row.tightened_run,
+        _tightened_rejects=row.tightened_rejects,
+    )
     return row, rules
 
 
@@ -117,41 +143,71 @@ def limiting_quality(plan: Plan, beta: float = CONSUMER_RISK) -> float:
 
 def _iso_terms(policy: SamplingPolicy, lot: int, rules: SwitchingRules) -> Terms:
     if rules.state == "discontinued":
-        raise Conflict(_("Inspection under this rule set is discontinued after five lots were "
-                         "not accepted on tightened inspection (ISO 2859-1 9.4). Record the "
-                         "corrective action with “labelgate verify resume”, then plan again."))
+        raise Conflict(
+            _(
+                "Inspection under this rule set is discontinued after five lots were "
+                "not accepted on tightened inspection (ISO 2859-1 9.4). Record the "
+                "corrective action with “labelgate verify resume”, then plan again."
+            )
+        )
     plan = iso2859_single(lot, policy.aql, level=policy.level or "II", inspection=rules.state)
     lq = limiting_quality(plan)
-    return Terms("aql", plan.n, f"ISO 2859-1 single sampling, level {policy.level}, "
-                 f"{rules.state} inspection, AQL {policy.aql:g} %, code letter {plan.code}",
-                 {"aql": policy.aql, "level": policy.level, "switching_score":
-                  rules.switching_score, "hundred_percent": plan.hundred_percent},
-                 plan.code, plan.accept, plan.reject, policy.aql, round(lq * 100, 4),
-                 round(1.0 - float(oc_curve(plan, policy.aql / 100)), 6), CONSUMER_RISK,
-                 rules.state)
+    return Terms(
+        "aql",
+        plan.n,
+        f"ISO 2859-1 single sampling, level {policy.level}, "
+        f"{rules.state} inspection, AQL {policy.aql:g} %, code letter {plan.code}",
+        {
+            "aql": policy.aql,
+            "level": policy.level,
+            "switching_score": rules.switching_score,
+            "hundred_percent": plan.hundred_percent,
+        },
+        plan.code,
+        plan.accept,
+        plan.reject,
+        policy.aql,
+        round(lq * 100, 4),
+        round(1.0 - float(oc_curve(plan, policy.aql / 100)), 6),
+        CONSUMER_RISK,
+        rules.state,
+    )
 
 
 def _exact_terms(policy: SamplingPolicy, lot: int) -> Terms:
     try:
-        plan = design_plan(policy.aql / 100, policy.ltpd / 100, alpha=policy.alpha,
-                           beta=policy.beta, lot_size=lot)
+        plan = design_plan(
+            policy.aql / 100, policy.ltpd / 100, alpha=policy.alpha, beta=policy.beta, lot_size=lot
+        )
     except QAError as err:
         raise ServiceError(str(err)) from err
     pa_aql = stats.hypergeom.cdf(plan.accept, lot, math.floor(policy.aql / 100 * lot), plan.n)
     pa_ltpd = stats.hypergeom.cdf(plan.accept, lot, math.ceil(policy.ltpd / 100 * lot), plan.n)
-    return Terms("exact", plan.n, f"exact two-point plan for AQL {policy.aql:g} % (α "
-                 f"{policy.alpha:g}) and LTPD {policy.ltpd:g} % (β {policy.beta:g})",
-                 {"aql": policy.aql, "ltpd": policy.ltpd, "alpha": policy.alpha,
-                  "beta": policy.beta}, None, plan.accept, plan.reject, policy.aql, policy.ltpd,
-                 round(1.0 - float(pa_aql), 6), round(float(pa_ltpd), 6))
+    return Terms(
+        "exact",
+        plan.n,
+        f"exact two-point plan for AQL {policy.aql:g} % (α "
+        f"{policy.alpha:g}) and LTPD {policy.ltpd:g} % (β {policy.beta:g})",
+        {"aql": policy.aql, "ltpd": policy.ltpd, "alpha": policy.alpha, "beta": policy.beta},
+        None,
+        plan.accept,
+        plan.reject,
+        policy.aql,
+        policy.ltpd,
+        round(1.0 - float(pa_aql), 6),
+        round(float(pa_ltpd), 6),
+    )
 
 
 def _terms(session: Session, batch: Batch, lot: int) -> Terms:
     version, rules = rules_of(session, batch)
     policy = rules.sampling
     if batch.kind == "security" or policy.kind == "full_review":
-        why = ("security annotations: every item is reviewed (V2)" if batch.kind == "security"
-               else "the rule set asks for a full review")
+        why = (
+            "security annotations: every item is reviewed (V2)"
+            if batch.kind == "security"
+            else "the rule set asks for a full review"
+        )
         return Terms("full_review", lot, why, {"target_accuracy": rules.target_accuracy})
     if policy.kind == "aql":
         _row, switching = switching_rules(session, version.rule_set_id, policy)
@@ -159,18 +215,30 @@ def _terms(session: Session, batch: Batch, lot: int) -> Terms:
     if policy.kind == "exact":
         return _exact_terms(policy, lot)
     if policy.kind == "precision":
-        n = sample_size_for_accuracy(policy.margin, confidence=policy.confidence,
-                                     population=lot)
-        return Terms("precision", n, f"accuracy within ±{policy.margin:g} at "
-                     f"{policy.confidence:g} confidence (Cochran, worst case p = 0.5)",
-                     {"margin": policy.margin, "confidence": policy.confidence,
-                      "target_accuracy": rules.target_accuracy})
+        n = sample_size_for_accuracy(policy.margin, confidence=policy.confidence, population=lot)
+        return Terms(
+            "precision",
+            n,
+            f"accuracy within ±{policy.margin:g} at "
+            f"{policy.confidence:g} confidence (Cochran, worst case p = 0.5)",
+            {
+                "margin": policy.margin,
+                "confidence": policy.confidence,
+                "target_accuracy": rules.target_accuracy,
+            },
+        )
     test = SPRT(policy.p0, policy.p1, alpha=policy.alpha, beta=policy.beta)
     first = min(lot, max(1, math.ceil(test.expected_sample_number(policy.p0))))
-    return Terms("sprt", first, f"Wald SPRT of p ≤ {policy.p0:g} against p ≥ {policy.p1:g}",
-                 {"p0": policy.p0, "p1": policy.p1, "alpha": policy.alpha, "beta": policy.beta},
-                 aql=policy.p0 * 100, ltpd=policy.p1 * 100, producer_risk=policy.alpha,
-                 consumer_risk=policy.beta)
+    return Terms(
+        "sprt",
+        first,
+        f"Wald SPRT of p ≤ {policy.p0:g} against p ≥ {policy.p1:g}",
+        {"p0": policy.p0, "p1": policy.p1, "alpha": policy.alpha, "beta": policy.beta},
+        aql=policy.p0 * 100,
+        ltpd=policy.p1 * 100,
+        producer_risk=policy.alpha,
+        consumer_risk=policy.beta,
+    )
 
 
 def draw_sample(all_units: list[Unit], terms: Terms, seed: int) -> tuple[list[list[int]], dict]:
@@ -191,8 +259,9 @@ def draw_sample(all_units: list[Unit], terms: Terms, seed: int) -> tuple[list[li
         head = sorted(firsts.values(), key=rank.__getitem__)
         first = set(head)
         chosen = head + [i for i in order.tolist() if i not in first]
-        counts = {str(k): int(v) for k, v in zip(*np.unique(strata, return_counts=True),
-                                                  strict=True)}
+        counts = {
+            str(k): int(v) for k, v in zip(*np.unique(strata, return_counts=True), strict=True)
+        }
     else:
         n = min(len(all_units), max(terms.n, n_strata))
         picked, taken = stratified_sample(ids, strata, n, seed=seed, min_per_stratum=1)
@@ -204,23 +273,45 @@ def draw_sample(all_units: list[Unit], terms: Terms, seed: int) -> tuple[list[li
 def _check_plannable(session: Session, batch: Batch) -> int:
     """Return the round the next plan will be, or raise saying why none may be drawn."""
     if batch.state not in PLANNABLE:
-        raise Conflict(_("Batch %(batch)s is %(state)s: only a batch being annotated or "
-                         "verified, or a rejected one after its corrections, gets a plan.",
-                         batch=batch.name, state=batch.state))
+        raise Conflict(
+            _(
+                "Batch %(batch)s is %(state)s: only a batch being annotated or "
+                "verified, or a rejected one after its corrections, gets a plan.",
+                batch=batch.name,
+                state=batch.state,
+            )
+        )
     plan = latest_plan(session, batch.id)
     if plan is None:
         return 1
     decision = latest_decision(session, batch.id)
     if decision is None or decision.plan_id != plan.id:
-        raise Conflict(_("Batch %(batch)s already has plan round %(round)d without a decision. "
-                         "Decide it first.", batch=batch.name, round=plan.round))
-    open_corrections = session.scalar(select(Correction.id).where(
-        Correction.batch_id == batch.id,
-        Correction.status.in_(("assigned", "corrected", "re_review_failed"))).limit(1))
-    if open_corrections is not None or not session.scalar(select(Correction.id).where(
-            Correction.batch_id == batch.id).limit(1)):
-        raise Conflict(_("Batch %(batch)s may be verified again only after its flagged items "
-                         "were corrected and every correction re-reviewed.", batch=batch.name))
+        raise Conflict(
+            _(
+                "Batch %(batch)s already has plan round %(round)d without a decision. "
+                "Decide it first.",
+                batch=batch.name,
+                round=plan.round,
+            )
+        )
+    open_corrections = session.scalar(
+        select(Correction.id)
+        .where(
+            Correction.batch_id == batch.id,
+            Correction.status.in_(("assigned", "corrected", "re_review_failed")),
+        )
+        .limit(1)
+    )
+    if open_corrections is not None or not session.scalar(
+        select(Correction.id).where(Correction.batch_id == batch.id).limit(1)
+    ):
+        raise Conflict(
+            _(
+                "Batch %(batch)s may be verified again only after its flagged items "
+                "were corrected and every correction re-reviewed.",
+                batch=batch.name,
+            )
+        )
     return plan.round + 1
 
 
@@ -233,29 +324,60 @@ def draw_plan(session: Session, batch: Batch, *, seed: int | None = None) -> Ver
     all_units = units(session, batch, seed)
     missing = batch.item_count - len(all_units)
     if missing:
-        raise Conflict(_("%(n)d items of batch %(batch)s have no counted annotation yet. Sync "
-                         "the batch, or wait until annotation is complete.", n=missing,
-                         batch=batch.name))
+        raise Conflict(
+            _(
+                "%(n)d items of batch %(batch)s have no counted annotation yet. Sync "
+                "the batch, or wait until annotation is complete.",
+                n=missing,
+                batch=batch.name,
+            )
+        )
     terms = _terms(session, batch, len(all_units))
     sample, strata = draw_sample(all_units, terms, seed)
     plan = VerificationPlan(
-        batch_id=batch.id, rule_version_id=batch.rule_version_id, round=next_round,
-        kind=terms.kind, parameters=terms.parameters, lot_size=len(all_units),
-        code_letter=terms.code, sample_size=min(terms.n if terms.kind == "sprt" else len(sample),
-                                                len(sample)),
-        accept_number=terms.accept, reject_number=terms.reject, aql=terms.aql, ltpd=terms.ltpd,
-        producer_risk=terms.producer_risk, consumer_risk=terms.consumer_risk,
-        inspection=terms.inspection, seed=seed, sample=sample, strata=strata,
-        reason=terms.reason, created_by=current_actor().name)
+        batch_id=batch.id,
+        rule_version_id=batch.rule_version_id,
+        round=next_round,
+        kind=terms.kind,
+        parameters=terms.parameters,
+        lot_size=len(all_units),
+        code_letter=terms.code,
+        sample_size=min(terms.n if terms.kind == "sprt" else len(sample), len(sample)),
+        accept_number=terms.accept,
+        reject_number=terms.reject,
+        aql=terms.aql,
+        ltpd=terms.ltpd,
+        producer_risk=terms.producer_risk,
+        consumer_risk=terms.consumer_risk,
+        inspection=terms.inspection,
+        seed=seed,
+        sample=sample,
+        strata=strata,
+        reason=terms.reason,
+        created_by=current_actor().name,
+    )
     session.add(plan)
     before = batch.state
     batch.state = BatchState.VERIFYING
     session.flush()
-    audit.record(session, "verification.plan", "batch", batch.id,
-                 before={"state": before},
-                 after={"state": batch.state, "plan": plan.id, "round": plan.round,
-                        "kind": plan.kind, "n": plan.sample_size, "accept": plan.accept_number,
-                        "reject": plan.reject_number, "seed": seed, "reason": plan.reason})
+    audit.record(
+        session,
+        "verification.plan",
+        "batch",
+        batch.id,
+        before={"state": before},
+        after={
+            "state": batch.state,
+            "plan": plan.id,
+            "round": plan.round,
+            "kind": plan.kind,
+            "n": plan.sample_size,
+            "accept": plan.accept_number,
+            "reject": plan.reject_number,
+            "seed": seed,
+            "reason": plan.reason,
+        },
+    )
     return plan
 
 
@@ -275,8 +397,14 @@ def extend_sequential(session: Session, plan: VerificationPlan, step: int) -> in
         raise Conflict(_("Only a sequential plan grows item by item."))
     before = plan.sample_size
     plan.sample_size = min(len(plan.sample), before + max(1, step))
-    audit.record(session, "verification.extend", "verification_plan", plan.id,
-                 before={"n": before}, after={"n": plan.sample_size})
+    audit.record(
+        session,
+        "verification.extend",
+        "verification_plan",
+        plan.id,
+        before={"n": before},
+        after={"n": plan.sample_size},
+    )
     return plan.sample_size
 
 
@@ -292,6 +420,13 @@ def resume_inspection(session: Session, batch: Batch, note: str) -> SwitchingSta
         raise ServiceError(_("Describe the corrective action taken."))
     switching.resume()
     store_switching(row, switching)
-    audit.record(session, "verification.resume", "switching_state", row.id,
-                 before={"state": "discontinued"}, after={"state": row.state}, note=note[:500])
+    audit.record(
+        session,
+        "verification.resume",
+        "switching_state",
+        row.id,
+        before={"state": "discontinued"},
+        after={"state": row.state},
+        note=note[:500],
+    )
     return row

@@ -58,45 +58,91 @@ STATE_REASONS = {
 def refusals(session: Session, batch: Batch) -> list[str]:
     """Return every reason the batch may not be released (empty when it may)."""
     if batch.state != BatchState.ACCEPTED:
-        return [_("Batch %(batch)s: %(why)s.", batch=batch.name,
-                  why=str(STATE_REASONS[BatchState(batch.state)]))]
+        return [
+            _(
+                "Batch %(batch)s: %(why)s.",
+                batch=batch.name,
+                why=str(STATE_REASONS[BatchState(batch.state)]),
+            )
+        ]
     reasons = []
-    open_corrections = session.scalar(select(func.count(Correction.id)).where(
-        Correction.batch_id == batch.id, Correction.status.in_(corrections.OPEN)))
+    open_corrections = session.scalar(
+        select(func.count(Correction.id)).where(
+            Correction.batch_id == batch.id, Correction.status.in_(corrections.OPEN)
+        )
+    )
     if open_corrections:
-        reasons.append(_("Batch %(batch)s: %(n)d corrections are not re-reviewed and archived "
-                         "(V5).", batch=batch.name, n=open_corrections))
+        reasons.append(
+            _(
+                "Batch %(batch)s: %(n)d corrections are not re-reviewed and archived (V5).",
+                batch=batch.name,
+                n=open_corrections,
+            )
+        )
     uncorrected = len(corrections.flagged(session, batch))
     if uncorrected:
-        reasons.append(_("Batch %(batch)s: %(n)d flagged items are not corrected (V1, V5).",
-                         batch=batch.name, n=uncorrected))
-    open_arbitrations = session.scalar(select(func.count(Arbitration.id)).where(
-        Arbitration.batch_id == batch.id, Arbitration.status == "open"))
+        reasons.append(
+            _(
+                "Batch %(batch)s: %(n)d flagged items are not corrected (V1, V5).",
+                batch=batch.name,
+                n=uncorrected,
+            )
+        )
+    open_arbitrations = session.scalar(
+        select(func.count(Arbitration.id)).where(
+            Arbitration.batch_id == batch.id, Arbitration.status == "open"
+        )
+    )
     if open_arbitrations:
-        reasons.append(_("Batch %(batch)s: %(n)d disagreements await an arbitrator (P7).",
-                         batch=batch.name, n=open_arbitrations))
+        reasons.append(
+            _(
+                "Batch %(batch)s: %(n)d disagreements await an arbitrator (P7).",
+                batch=batch.name,
+                n=open_arbitrations,
+            )
+        )
     return reasons + _agreement_refusals(session, batch)
 
 
 def _agreement_refusals(session: Session, batch: Batch) -> list[str]:
-    overlapped = any(len({a.user_id for a in anns}) > 1
-                     for anns in original_annotations(session, batch.id).values())
-    reports = session.scalars(select(AgreementReport).where(
-        AgreementReport.batch_id == batch.id).order_by(AgreementReport.control)).all()
+    overlapped = any(
+        len({a.user_id for a in anns}) > 1
+        for anns in original_annotations(session, batch.id).values()
+    )
+    reports = session.scalars(
+        select(AgreementReport)
+        .where(AgreementReport.batch_id == batch.id)
+        .order_by(AgreementReport.control)
+    ).all()
     if overlapped and not reports:
-        return [_("Batch %(batch)s: agreement on its overlapped items was not computed (P7).",
-                  batch=batch.name)]
+        return [
+            _(
+                "Batch %(batch)s: agreement on its overlapped items was not computed (P7).",
+                batch=batch.name,
+            )
+        ]
     reasons = []
     for report in reports:
         if report.estimate is None and (report.observed_agreement or 0.0) < 1.0:
-            reasons.append(_("Batch %(batch)s: agreement on %(control)s could not be measured.",
-                             batch=batch.name, control=report.control))
+            reasons.append(
+                _(
+                    "Batch %(batch)s: agreement on %(control)s could not be measured.",
+                    batch=batch.name,
+                    control=report.control,
+                )
+            )
         elif report.estimate is not None and report.estimate < report.threshold:
-            reasons.append(_("Batch %(batch)s: %(coefficient)s on %(control)s is %(value).3f, "
-                             "below the rule set's threshold %(threshold).2f.",
-                             batch=batch.name, coefficient=report.coefficient,
-                             control=report.control, value=report.estimate,
-                             threshold=report.threshold))
+            reasons.append(
+                _(
+                    "Batch %(batch)s: %(coefficient)s on %(control)s is %(value).3f, "
+                    "below the rule set's threshold %(threshold).2f.",
+                    batch=batch.name,
+                    coefficient=report.coefficient,
+                    control=report.control,
+                    value=report.estimate,
+                    threshold=report.threshold,
+                )
+            )
     return reasons
 
 
@@ -110,8 +156,9 @@ def release(session: Session, refs: list[str], out_dir: Path) -> Release:
         raise Conflict("\n".join([_("Nothing was released:"), *reasons]))
     out_dir = Path(out_dir)
     if (out_dir / LABELS).exists() or (out_dir / MANIFEST).exists():
-        raise Conflict(_("%(dir)s already holds a release; choose an empty folder.",
-                         dir=str(out_dir)))
+        raise Conflict(
+            _("%(dir)s already holds a release; choose an empty folder.", dir=str(out_dir))
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     lines, summaries = [], []
     for batch in chosen:
@@ -121,23 +168,43 @@ def release(session: Session, refs: list[str], out_dir: Path) -> Release:
     text = "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines)
     (out_dir / LABELS).write_text(text, encoding="utf-8")
     labels_sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    manifest = {"created_at": utcnow().isoformat(), "created_by": current_actor().name,
-                "files": {LABELS: {"sha256": labels_sha, "lines": len(lines)}},
-                "counts": {"batches": len(chosen), "items": len(lines),
-                           "discarded": sum(f["discarded"] for f in summaries)},
-                "batches": summaries}
+    manifest = {
+        "created_at": utcnow().isoformat(),
+        "created_by": current_actor().name,
+        "files": {LABELS: {"sha256": labels_sha, "lines": len(lines)}},
+        "counts": {
+            "batches": len(chosen),
+            "items": len(lines),
+            "discarded": sum(f["discarded"] for f in summaries),
+        },
+        "batches": summaries,
+    }
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (out_dir / MANIFEST).write_text(manifest_text, encoding="utf-8")
-    row = Release(batch_ids=[b.id for b in chosen], manifest=manifest, labels_sha256=labels_sha,
-                  manifest_sha256=hashlib.sha256(manifest_text.encode()).hexdigest(),
-                  out_dir=str(out_dir.resolve())[:500], created_by=current_actor().name)
+    row = Release(
+        batch_ids=[b.id for b in chosen],
+        manifest=manifest,
+        labels_sha256=labels_sha,
+        manifest_sha256=hashlib.sha256(manifest_text.encode()).hexdigest(),
+        out_dir=str(out_dir.resolve())[:500],
+        created_by=current_actor().name,
+    )
     session.add(row)
     for batch in chosen:
         batch.state = BatchState.RELEASED
     session.flush()
-    audit.record(session, "batch.release", "release", row.id,
-                 after={"batches": [b.name for b in chosen], "items": len(lines),
-                        "labels_sha256": labels_sha, "manifest_sha256": row.manifest_sha256})
+    audit.record(
+        session,
+        "batch.release",
+        "release",
+        row.id,
+        after={
+            "batches": [b.name for b in chosen],
+            "items": len(lines),
+            "labels_sha256": labels_sha,
+            "manifest_sha256": row.manifest_sha256,
+        },
+    )
     return row
 
 
@@ -149,12 +216,16 @@ def _batch_lines(session: Session, batch: Batch) -> tuple[list[dict], dict]:
     consensus: dict[int, dict] = {}
     for row in session.scalars(select(ConsensusLabel).where(ConsensusLabel.batch_id == batch.id)):
         consensus.setdefault(row.item_id, {})[row.control] = row
-    discarded = set(session.scalars(select(Arbitration.item_id).where(
-        Arbitration.batch_id == batch.id, Arbitration.outcome == "discard")))
+    discarded = set(
+        session.scalars(
+            select(Arbitration.item_id).where(
+                Arbitration.batch_id == batch.id, Arbitration.outcome == "discard"
+            )
+        )
+    )
     verdicts = _verdicts(session, batch)
     lines = []
-    for item in session.scalars(select(Item).where(Item.batch_id == batch.id)
-                                .order_by(Item.id)):
+    for item in session.scalars(select(Item).where(Item.batch_id == batch.id).order_by(Item.id)):
         if item.id in discarded:
             continue
         anns = originals.get(item.id, [])
@@ -164,59 +235,127 @@ def _batch_lines(session: Session, batch: Batch) -> tuple[list[dict], dict]:
         for control, row in consensus.get(item.id, {}).items():
             if item.id not in corrected:
                 labels[control], methods[control] = row.label["value"], row.method
-        lines.append({
-            "item": item.external_id, "batch": batch.name, "data": item.data, "labels": labels,
-            "rule_version": version.label, "rule_version_sha256": version.content_sha256,
-            "annotators": sorted({annotator_key(a.user_id) for a in anns}),
-            "verification": {**verdicts.get(item.id, {"sampled": False}),
-                             "corrected": item.id in corrected, "consensus": methods},
-            "provenance": {"dataset": dataset.name, "source_type": dataset.source_type,
-                           "licence": dataset.licence, "source_file": batch.source_filename,
-                           "source_sha256": batch.source_sha256,
-                           "source_line": item.source_line},
-        })
+        lines.append(
+            {
+                "item": item.external_id,
+                "batch": batch.name,
+                "data": item.data,
+                "labels": labels,
+                "rule_version": version.label,
+                "rule_version_sha256": version.content_sha256,
+                "annotators": sorted({annotator_key(a.user_id) for a in anns}),
+                "verification": {
+                    **verdicts.get(item.id, {"sampled": False}),
+                    "corrected": item.id in corrected,
+                    "consensus": methods,
+                },
+                "provenance": {
+                    "dataset": dataset.name,
+                    "source_type": dataset.source_type,
+                    "licence": dataset.licence,
+                    "source_file": batch.source_filename,
+                    "source_sha256": batch.source_sha256,
+                    "source_line": item.source_line,
+                },
+            }
+        )
     return lines, _facts(session, batch, version, len(lines), len(discarded))
 
 
 def _verdicts(session: Session, batch: Batch) -> dict[int, dict]:
     result = {}
-    for record, purpose in session.execute(select(VerificationRecord, ReviewTask.purpose).join(
-            ReviewTask, ReviewTask.id == VerificationRecord.task_id).where(
-            VerificationRecord.batch_id == batch.id, VerificationRecord.quarantined.is_(False),
-            VerificationRecord.deleted_at.is_(None)).order_by(VerificationRecord.id)):
-        result[record.item_id] = {"sampled": True, "purpose": purpose,
-                                  "verdict": "correct" if record.correct else "incorrect",
-                                  "verifier": annotator_key(record.verifier_id),
-                                  "reviewed_at": record.reviewed_at.isoformat()
-                                  if record.reviewed_at else None}
+    for record, purpose in session.execute(
+        select(VerificationRecord, ReviewTask.purpose)
+        .join(ReviewTask, ReviewTask.id == VerificationRecord.task_id)
+        .where(
+            VerificationRecord.batch_id == batch.id,
+            VerificationRecord.quarantined.is_(False),
+            VerificationRecord.deleted_at.is_(None),
+        )
+        .order_by(VerificationRecord.id)
+    ):
+        result[record.item_id] = {
+            "sampled": True,
+            "purpose": purpose,
+            "verdict": "correct" if record.correct else "incorrect",
+            "verifier": annotator_key(record.verifier_id),
+            "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
+        }
     return result
 
 
-def _facts(session: Session, batch: Batch, version: RuleVersion, released: int,
-           discarded: int) -> dict:
-    plans = session.scalars(select(VerificationPlan).where(
-        VerificationPlan.batch_id == batch.id).order_by(VerificationPlan.round)).all()
-    decisions = session.scalars(select(BatchDecision).where(
-        BatchDecision.batch_id == batch.id).order_by(BatchDecision.id)).all()
-    reports = session.scalars(select(AgreementReport).where(
-        AgreementReport.batch_id == batch.id).order_by(AgreementReport.control)).all()
+def _facts(
+    session: Session, batch: Batch, version: RuleVersion, released: int, discarded: int
+) -> dict:
+    plans = session.scalars(
+        select(VerificationPlan)
+        .where(VerificationPlan.batch_id == batch.id)
+        .order_by(VerificationPlan.round)
+    ).all()
+    decisions = session.scalars(
+        select(BatchDecision).where(BatchDecision.batch_id == batch.id).order_by(BatchDecision.id)
+    ).all()
+    reports = session.scalars(
+        select(AgreementReport)
+        .where(AgreementReport.batch_id == batch.id)
+        .order_by(AgreementReport.control)
+    ).all()
     return {
-        "id": batch.id, "name": batch.name, "kind": batch.kind, "rule_version": version.label,
-        "items": batch.item_count, "released_items": released, "discarded": discarded,
+        "id": batch.id,
+        "name": batch.name,
+        "kind": batch.kind,
+        "rule_version": version.label,
+        "items": batch.item_count,
+        "released_items": released,
+        "discarded": discarded,
         "source_sha256": batch.source_sha256,
-        "plans": [{"round": p.round, "kind": p.kind, "reason": p.reason, "lot_size": p.lot_size,
-                   "n": p.sample_size, "accept": p.accept_number, "reject": p.reject_number,
-                   "code_letter": p.code_letter, "aql": p.aql, "ltpd": p.ltpd,
-                   "producer_risk": p.producer_risk, "consumer_risk": p.consumer_risk,
-                   "inspection": p.inspection, "seed": p.seed} for p in plans],
-        "decisions": [{"decision": d.decision, "reviewed": d.reviewed, "defects": d.defects,
-                       "accuracy": d.accuracy, "ci": [d.ci_low, d.ci_high],
-                       "confidence": d.confidence, "ci_method": d.ci_method,
-                       "reasons": d.reasons, "decided_at": d.decided_at.isoformat()}
-                      for d in decisions],
-        "agreement": [{"control": r.control, "coefficient": r.coefficient,
-                       "estimate": r.estimate, "ci": [r.ci_low, r.ci_high],
-                       "threshold": r.threshold, "items": r.items} for r in reports],
-        "corrections": session.scalar(select(func.count(Correction.id)).where(
-            Correction.batch_id == batch.id, Correction.status == "archived")),
+        "plans": [
+            {
+                "round": p.round,
+                "kind": p.kind,
+                "reason": p.reason,
+                "lot_size": p.lot_size,
+                "n": p.sample_size,
+                "accept": p.accept_number,
+                "reject": p.reject_number,
+                "code_letter": p.code_letter,
+                "aql": p.aql,
+                "ltpd": p.ltpd,
+                "producer_risk": p.producer_risk,
+                "consumer_risk": p.consumer_risk,
+                "inspection": p.inspection,
+                "seed": p.seed,
+            }
+            for p in plans
+        ],
+        "decisions": [
+            {
+                "decision": d.decision,
+                "reviewed": d.reviewed,
+                "defects": d.defects,
+                "accuracy": d.accuracy,
+                "ci": [d.ci_low, d.ci_high],
+                "confidence": d.confidence,
+                "ci_method": d.ci_method,
+                "reasons": d.reasons,
+                "decided_at": d.decided_at.isoformat(),
+            }
+            for d in decisions
+        ],
+        "agreement": [
+            {
+                "control": r.control,
+                "coefficient": r.coefficient,
+                "estimate": r.estimate,
+                "ci": [r.ci_low, r.ci_high],
+                "threshold": r.threshold,
+                "items": r.items,
+            }
+            for r in reports
+        ],
+        "corrections": session.scalar(
+            select(func.count(Correction.id)).where(
+                Correction.batch_id == batch.id, Correction.status == "archived"
+            )
+        ),
     }

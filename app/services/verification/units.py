@@ -25,20 +25,34 @@ class Unit:
 
 def counted(stmt):
     """Return `stmt` narrowed to annotations that count: not quarantined, deleted, cancelled."""
-    return stmt.where(Annotation.quarantined.is_(False), Annotation.deleted_at.is_(None),
-                      Annotation.was_cancelled.is_(False), Annotation.user_id.is_not(None))
+    return stmt.where(
+        Annotation.quarantined.is_(False),
+        Annotation.deleted_at.is_(None),
+        Annotation.was_cancelled.is_(False),
+        Annotation.user_id.is_not(None),
+    )
 
 
 def counted_annotations(session: Session, batch_id: int) -> list[Annotation]:
     """Return the batch's counted annotations, by item then id."""
-    return list(session.scalars(counted(select(Annotation).where(
-        Annotation.batch_id == batch_id)).order_by(Annotation.item_id, Annotation.id)))
+    return list(
+        session.scalars(
+            counted(select(Annotation).where(Annotation.batch_id == batch_id)).order_by(
+                Annotation.item_id, Annotation.id
+            )
+        )
+    )
 
 
 def correction_annotation_ids(session: Session, batch_id: int) -> set[int]:
     """Return the ids of annotations made as corrections (not original work)."""
-    return set(session.scalars(select(Correction.correction_annotation_id).where(
-        Correction.batch_id == batch_id, Correction.correction_annotation_id.is_not(None))))
+    return set(
+        session.scalars(
+            select(Correction.correction_annotation_id).where(
+                Correction.batch_id == batch_id, Correction.correction_annotation_id.is_not(None)
+            )
+        )
+    )
 
 
 def original_annotations(session: Session, batch_id: int) -> dict[int, list[Annotation]]:
@@ -53,10 +67,12 @@ def original_annotations(session: Session, batch_id: int) -> dict[int, list[Anno
 
 def current_annotations(session: Session, batch_id: int) -> dict[int, Annotation]:
     """Return each item's annotation in force: its newest archived correction, else None."""
-    rows = session.execute(select(Correction.item_id, Annotation).join(
-        Annotation, Annotation.id == Correction.correction_annotation_id).where(
-        Correction.batch_id == batch_id, Correction.status == "archived")
-        .order_by(Correction.id)).all()
+    rows = session.execute(
+        select(Correction.item_id, Annotation)
+        .join(Annotation, Annotation.id == Correction.correction_annotation_id)
+        .where(Correction.batch_id == batch_id, Correction.status == "archived")
+        .order_by(Correction.id)
+    ).all()
     return {item_id: ann for item_id, ann in rows}
 
 
@@ -78,17 +94,28 @@ def units(session: Session, batch: Batch, seed: int) -> list[Unit]:
 
 def annotator_ids(session: Session, batch_id: int) -> set[int]:
     """Return everyone who annotated (or was assigned to annotate) in the batch."""
-    assigned = set(session.scalars(select(Assignment.user_id).where(
-        Assignment.batch_id == batch_id, Assignment.role == "annotator")))
-    made = set(session.scalars(select(Annotation.user_id).where(
-        Annotation.batch_id == batch_id, Annotation.user_id.is_not(None))))
+    assigned = set(
+        session.scalars(
+            select(Assignment.user_id).where(
+                Assignment.batch_id == batch_id, Assignment.role == "annotator"
+            )
+        )
+    )
+    made = set(
+        session.scalars(
+            select(Annotation.user_id).where(
+                Annotation.batch_id == batch_id, Annotation.user_id.is_not(None)
+            )
+        )
+    )
     return assigned | made
 
 
 def reviewer_ids(session: Session, batch_id: int) -> set[int]:
     """Return everyone given a review task in the batch."""
-    return set(session.scalars(select(ReviewTask.reviewer_id).where(
-        ReviewTask.batch_id == batch_id)))
+    return set(
+        session.scalars(select(ReviewTask.reviewer_id).where(ReviewTask.batch_id == batch_id))
+    )
 
 
 def rules_of(session: Session, batch: Batch) -> tuple[RuleVersion, RuleSet]:

@@ -44,48 +44,60 @@ from labeling_rules import ResultError, parse_review_result
 def find_task(session: Session, batch: Batch, ann: LSAnnotation) -> ReviewTask | None:
     """Return the review task a verdict belongs to, by the task data or Label Studio id."""
     key = ann.item_id or ""
-    if key.startswith(TASK_PREFIX) and key[len(TASK_PREFIX):].isdigit():
-        task = session.get(ReviewTask, int(key[len(TASK_PREFIX):]))
+    if key.startswith(TASK_PREFIX) and key[len(TASK_PREFIX) :].isdigit():
+        task = session.get(ReviewTask, int(key[len(TASK_PREFIX) :]))
         if task is not None and task.batch_id == batch.id:
             return task
-    return session.scalar(select(ReviewTask).where(ReviewTask.batch_id == batch.id,
-                                                   ReviewTask.ls_task_id == ann.task_id))
+    return session.scalar(
+        select(ReviewTask).where(
+            ReviewTask.batch_id == batch.id, ReviewTask.ls_task_id == ann.task_id
+        )
+    )
 
 
-def quarantine_reason(session: Session, batch: Batch, task: ReviewTask, user: User | None,
-                      ann: LSAnnotation) -> str | None:
+def quarantine_reason(
+    session: Session, batch: Batch, task: ReviewTask, user: User | None, ann: LSAnnotation
+) -> str | None:
     """Return why a verdict must not count, or None when it may."""
     if user is None:
         return f"unknown Label Studio user {ann.completed_by_id}"
-    if not user.is_active_account and (user.deactivated_at is None
-                                       or user.deactivated_at <= ann.created_at):
+    if not user.is_active_account and (
+        user.deactivated_at is None or user.deactivated_at <= ann.created_at
+    ):
         return f"{user.email} was deactivated"
     if user.id != task.reviewer_id:
         return f"{user.email} was not assigned this review"
     if user.id in annotator_ids(session, batch.id):
         return f"{user.email} annotated in this batch and may not verify it (V3)"
     version, _rules = rules_of(session, batch)
-    if quals.current(session, user.id, version.rule_set_id, version.major,
-                     at=ann.created_at) is None:
-        return (f"{user.email} held no valid qualification for {version.rule_set.key} "
-                f"major version {version.major} when reviewing")
+    if (
+        quals.current(session, user.id, version.rule_set_id, version.major, at=ann.created_at)
+        is None
+    ):
+        return (
+            f"{user.email} held no valid qualification for {version.rule_set.key} "
+            f"major version {version.major} when reviewing"
+        )
     return None
 
 
 def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) -> IngestReport:
     """Store or refresh one verdict; older or repeated reports change nothing."""
     report = IngestReport()
-    row = session.scalar(select(VerificationRecord).where(
-        VerificationRecord.ls_annotation_id == ann.id))
-    if row is not None and (row.deleted_at is not None
-                            or (row.ls_updated_at and row.ls_updated_at >= ann.updated_at)):
+    row = session.scalar(
+        select(VerificationRecord).where(VerificationRecord.ls_annotation_id == ann.id)
+    )
+    if row is not None and (
+        row.deleted_at is not None or (row.ls_updated_at and row.ls_updated_at >= ann.updated_at)
+    ):
         report.unchanged += 1
         return report
     task = find_task(session, batch, ann)
     if task is None:
         report.unknown_task += 1
-        report.problems.append(f"verdict {ann.id}: task {ann.task_id} is not a review task "
-                               "of this batch")
+        report.problems.append(
+            f"verdict {ann.id}: task {ann.task_id} is not a review task of this batch"
+        )
         return report
     user = _find_user(session, ann)
     version, rules = rules_of(session, batch)
@@ -98,28 +110,47 @@ def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) ->
             reason = reason or f"verdict does not fit {version.label}: {err}"
     created = row is None
     if created:
-        row = VerificationRecord(ls_annotation_id=ann.id, batch_id=batch.id,
-                                 rule_version_id=batch.rule_version_id)
+        row = VerificationRecord(
+            ls_annotation_id=ann.id, batch_id=batch.id, rule_version_id=batch.rule_version_id
+        )
         session.add(row)
     _fill(row, task, user, ann, verdict, source)
     row.quarantined, row.quarantine_reason = reason is not None, reason
     session.flush()
     if reason is None and verdict is not None:
         row.action_taken = _act(session, batch, task, row)
-    audit.record(session, "verdict.ingest" if created else "verdict.update", "verification",
-                 row.id, after={"ls_id": ann.id, "task": task.id, "item": task.item_id,
-                                "verifier": user.email if user else None,
-                                "correct": row.correct, "defects": row.defect_codes,
-                                "illegal": row.illegal_content, "action": row.action_taken,
-                                "quarantined": reason}, source=source)
+    audit.record(
+        session,
+        "verdict.ingest" if created else "verdict.update",
+        "verification",
+        row.id,
+        after={
+            "ls_id": ann.id,
+            "task": task.id,
+            "item": task.item_id,
+            "verifier": user.email if user else None,
+            "correct": row.correct,
+            "defects": row.defect_codes,
+            "illegal": row.illegal_content,
+            "action": row.action_taken,
+            "quarantined": reason,
+        },
+        source=source,
+    )
     report.created += created
     report.updated += not created
     report.quarantined += reason is not None
     return report
 
 
-def _fill(row: VerificationRecord, task: ReviewTask, user: User | None, ann: LSAnnotation,
-          verdict, source: str) -> None:
+def _fill(
+    row: VerificationRecord,
+    task: ReviewTask,
+    user: User | None,
+    ann: LSAnnotation,
+    verdict,
+    source: str,
+) -> None:
     row.ls_task_id, row.task_id = ann.task_id, task.id
     row.item_id, row.annotation_id = task.item_id, task.annotation_id
     row.verifier_id = user.id if user else None
@@ -129,8 +160,11 @@ def _fill(row: VerificationRecord, task: ReviewTask, user: User | None, ann: LSA
     row.defect_codes = list(verdict.defect_codes) if verdict else []
     row.illegal_content = bool(verdict and verdict.illegal_content)
     row.corrected = _plain(verdict.corrected) if verdict and verdict.corrected else None
-    row.lead_time, row.reviewed_at, row.ls_updated_at = ann.lead_time, ann.created_at, \
-        ann.updated_at
+    row.lead_time, row.reviewed_at, row.ls_updated_at = (
+        ann.lead_time,
+        ann.created_at,
+        ann.updated_at,
+    )
     row.source, row.ingested_at = source, utcnow()
 
 
@@ -161,22 +195,38 @@ def _settle_correction(session: Session, task: ReviewTask, row: VerificationReco
         correction.status, correction.archived_at = "archived", utcnow()
     else:
         correction.status = "re_review_failed"
-    audit.record(session, "correction.re_review", "correction", correction.id,
-                 before={"status": before}, after={"status": correction.status,
-                                                   "record": row.id})
+    audit.record(
+        session,
+        "correction.re_review",
+        "correction",
+        correction.id,
+        before={"status": before},
+        after={"status": correction.status, "record": row.id},
+    )
     return "correction archived" if row.correct else "correction rejected"
 
 
 def _second_review(session: Session, task: ReviewTask, row: VerificationRecord) -> str:
     check = session.get(SupervisionCheck, task.check_id)
-    first = session.scalar(select(VerificationRecord).join(
-        ReviewTask, ReviewTask.id == VerificationRecord.task_id).where(
-        ReviewTask.annotation_id == task.annotation_id, ReviewTask.purpose != "second_review",
-        VerificationRecord.quarantined.is_(False)).order_by(VerificationRecord.id).limit(1))
+    first = session.scalar(
+        select(VerificationRecord)
+        .join(ReviewTask, ReviewTask.id == VerificationRecord.task_id)
+        .where(
+            ReviewTask.annotation_id == task.annotation_id,
+            ReviewTask.purpose != "second_review",
+            VerificationRecord.quarantined.is_(False),
+        )
+        .order_by(VerificationRecord.id)
+        .limit(1)
+    )
     findings = dict(check.findings)
     if first is not None:
-        findings[str(first.id)] = {"second_record": row.id, "agree": first.correct == row.correct,
-                                   "first": first.correct, "second": row.correct}
+        findings[str(first.id)] = {
+            "second_record": row.id,
+            "agree": first.correct == row.correct,
+            "first": first.correct,
+            "second": row.correct,
+        }
     check.findings = findings
     return "second review recorded"
 
@@ -184,13 +234,22 @@ def _second_review(session: Session, task: ReviewTask, row: VerificationRecord) 
 def mark_deleted(session: Session, batch: Batch, ls_ids, *, source: str) -> IngestReport:
     """Record that Label Studio deleted these verdicts (kept, flagged, never counted)."""
     report = IngestReport()
-    for row in session.scalars(select(VerificationRecord).where(
+    for row in session.scalars(
+        select(VerificationRecord).where(
             VerificationRecord.batch_id == batch.id,
             VerificationRecord.ls_annotation_id.in_(list(ls_ids)),
-            VerificationRecord.deleted_at.is_(None))):
+            VerificationRecord.deleted_at.is_(None),
+        )
+    ):
         row.deleted_at = utcnow()
-        audit.record(session, "verdict.delete", "verification", row.id,
-                     after={"ls_id": row.ls_annotation_id}, source=source)
+        audit.record(
+            session,
+            "verdict.delete",
+            "verification",
+            row.id,
+            after={"ls_id": row.ls_annotation_id},
+            source=source,
+        )
         report.deleted += 1
     return report
 
@@ -205,22 +264,41 @@ def sync_reviews(session: Session, gateway: LabelStudioGateway, batch: Batch) ->
         exported = gateway.export_annotations(project.ls_project_id)
         for ann in exported:
             report.merge(upsert(session, batch, ann, source="sync"))
-        known = set(session.scalars(select(VerificationRecord.ls_annotation_id).where(
-            VerificationRecord.batch_id == batch.id, VerificationRecord.deleted_at.is_(None))))
-        report.merge(mark_deleted(session, batch, known - {a.id for a in exported},
-                                  source="sync"))
+        known = set(
+            session.scalars(
+                select(VerificationRecord.ls_annotation_id).where(
+                    VerificationRecord.batch_id == batch.id, VerificationRecord.deleted_at.is_(None)
+                )
+            )
+        )
+        report.merge(mark_deleted(session, batch, known - {a.id for a in exported}, source="sync"))
         url = review_webhook_url(batch.id)
         hook = gateway.webhook_status(project.ls_project_id, url)
         if hook is None or not hook.active:
-            project.ls_webhook_id = gateway.ensure_webhook(project.ls_project_id, url,
-                                                           review_webhook_secret(batch.id))
-            audit.record(session, "webhook.reactivate", "review_project", project.id,
-                         after={"webhook": "active", "id": project.ls_webhook_id})
+            project.ls_webhook_id = gateway.ensure_webhook(
+                project.ls_project_id, url, review_webhook_secret(batch.id)
+            )
+            audit.record(
+                session,
+                "webhook.reactivate",
+                "review_project",
+                project.id,
+                after={"webhook": "active", "id": project.ls_webhook_id},
+            )
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err
     project.last_synced_at = utcnow()
-    audit.record(session, "verification.sync", "batch", batch.id,
-                 after={"created": report.created, "updated": report.updated,
-                        "deleted": report.deleted, "quarantined": report.quarantined})
+    audit.record(
+        session,
+        "verification.sync",
+        "batch",
+        batch.id,
+        after={
+            "created": report.created,
+            "updated": report.updated,
+            "deleted": report.deleted,
+            "quarantined": report.quarantined,
+        },
+    )
     return report

@@ -25,16 +25,15 @@ from tests.fakes.fake_label_studio import FakeLabelStudio
 PASSWORD = "verifier-pass-123"
 
 
-def rule_file(tmp_path, name: str, *, sampling: str | None = None,
-              overlap: str | None = None) -> str:
+def rule_file(
+    tmp_path, name: str, *, sampling: str | None = None, overlap: str | None = None
+) -> str:
     """Write a shipped rule set with its sampling (and overlap) block replaced."""
     text = (SETS_DIR / name).read_text(encoding="utf-8")
     if sampling is not None:
-        text = re.sub(r"(?m)^  sampling:\n(    .*\n)+", "  sampling:\n" + sampling, text,
-                      count=1)
+        text = re.sub(r"(?m)^  sampling:\n(    .*\n)+", "  sampling:\n" + sampling, text, count=1)
     if overlap is not None:
-        text = re.sub(r"(?m)^  overlap:\n(    .*\n)+", "  overlap:\n" + overlap, text,
-                      count=1)
+        text = re.sub(r"(?m)^  overlap:\n(    .*\n)+", "  overlap:\n" + overlap, text, count=1)
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
@@ -60,24 +59,39 @@ class World:
     def batch(self, n: int, name: str = "b1", rows=None, answers=None) -> Batch:
         """Import, assign, push and annotate a batch of `n` items; sync it in."""
         s = self.session
-        items = rows or (quality_items(n) if self.rules.kind == "functional" else
-                         [{"id": f"s-{i}", "prompt": f"Prompt {i}", "content": f"Content {i}"}
-                          for i in range(n)])
-        batch = batches.import_batch(s, jsonl(items), source="items.jsonl",
-                                     dataset_name="prompts", rule_set_key=self.rules.id,
-                                     batch_name=name)
+        items = rows or (
+            quality_items(n)
+            if self.rules.kind == "functional"
+            else [
+                {"id": f"s-{i}", "prompt": f"Prompt {i}", "content": f"Content {i}"}
+                for i in range(n)
+            ]
+        )
+        batch = batches.import_batch(
+            s,
+            jsonl(items),
+            source="items.jsonl",
+            dataset_name="prompts",
+            rule_set_key=self.rules.id,
+            batch_name=name,
+        )
         s.commit()
         assignment.assign_batch(s, batch, seed=5)
         self.run(push.push_batch, s, self.fake, batch)
         s.commit()
         for user in self.annotators:
             me = self.as_user(user)
-            for (item_id,) in s.execute(select(Assignment.item_id).where(
-                    Assignment.user_id == user.id, Assignment.batch_id == batch.id,
-                    Assignment.role == "annotator")):
+            for (item_id,) in s.execute(
+                select(Assignment.item_id).where(
+                    Assignment.user_id == user.id,
+                    Assignment.batch_id == batch.id,
+                    Assignment.role == "annotator",
+                )
+            ):
                 given = answers(user, item_id) if callable(answers) else answers
-                me.create_annotation(s.get(Item, item_id).ls_task_id,
-                                     ls_result(self.rules, given), lead_time=8.0)
+                me.create_annotation(
+                    s.get(Item, item_id).ls_task_id, ls_result(self.rules, given), lead_time=8.0
+                )
         self.run(sync.sync_batch, s, self.fake, batch)
         s.commit()
         return batch
@@ -87,25 +101,46 @@ class World:
         ls_id = self.fake.ensure_user(user.email, user.display_name, password=PASSWORD)
         return self.fake.as_user(self.fake.state.accounts[ls_id].token)
 
-    def verdict(self, *, correct: bool = True, illegal: bool = False,
-                defects: tuple[str, ...] = ()) -> list[dict]:
+    def verdict(
+        self, *, correct: bool = True, illegal: bool = False, defects: tuple[str, ...] = ()
+    ) -> list[dict]:
         """Return a Label Studio review result."""
-        result = [{"from_name": "verdict", "to_name": "review_label", "type": "choices",
-                   "value": {"choices": ["correct" if correct else "incorrect"]}}]
+        result = [
+            {
+                "from_name": "verdict",
+                "to_name": "review_label",
+                "type": "choices",
+                "value": {"choices": ["correct" if correct else "incorrect"]},
+            }
+        ]
         if defects:
-            result.append({"from_name": "defects", "to_name": "review_label", "type": "choices",
-                           "value": {"choices": list(defects)}})
+            result.append(
+                {
+                    "from_name": "defects",
+                    "to_name": "review_label",
+                    "type": "choices",
+                    "value": {"choices": list(defects)},
+                }
+            )
         if illegal:
-            result.append({"from_name": "illegal_content", "to_name": "review_label",
-                           "type": "choices", "value": {"choices": ["illegal"]}})
+            result.append(
+                {
+                    "from_name": "illegal_content",
+                    "to_name": "review_label",
+                    "type": "choices",
+                    "value": {"choices": ["illegal"]},
+                }
+            )
         return result
 
-    def review(self, batch: Batch, judge=lambda task: True, *, purpose: str | None = None,
-               illegal_items=()) -> int:
+    def review(
+        self, batch: Batch, judge=lambda task: True, *, purpose: str | None = None, illegal_items=()
+    ) -> int:
         """Have each task's verifier judge it in Label Studio; sync the verdicts in."""
         s = self.session
-        stmt = select(ReviewTask).where(ReviewTask.batch_id == batch.id,
-                                        ReviewTask.completed_at.is_(None))
+        stmt = select(ReviewTask).where(
+            ReviewTask.batch_id == batch.id, ReviewTask.completed_at.is_(None)
+        )
         if purpose:
             stmt = stmt.where(ReviewTask.purpose == purpose)
         done = 0
@@ -113,8 +148,9 @@ class World:
             reviewer = next(u for u in self.reviewers if u.id == task.reviewer_id)
             correct = judge(task)
             defects = () if correct else self.rules.defect_codes[:1]
-            result = self.verdict(correct=correct, illegal=task.item_id in illegal_items,
-                                  defects=defects)
+            result = self.verdict(
+                correct=correct, illegal=task.item_id in illegal_items, defects=defects
+            )
             self.as_user(reviewer).create_annotation(task.ls_task_id, result, lead_time=5.0)
             done += 1
         self.run(verdicts.sync_reviews, s, self.fake, batch)
@@ -130,14 +166,20 @@ def fake(app):
 
 
 def _world(app, session, fake, path=None, *, n_annotators=3, n_reviewers=3) -> World:
-    datasets.register_dataset(session, name="prompts", modality="text", source_type="licensed",
-                              licence="CC-BY-4.0")
+    datasets.register_dataset(
+        session, name="prompts", modality="text", source_type="licensed", licence="CC-BY-4.0"
+    )
     version = make_active_version(session, path)
     annotators = make_qualified_annotators(session, version, n_annotators)
     reviewers = []
     for i in range(1, n_reviewers + 1):
-        user = make_user(session, email=f"rev{i}@example.test", name=f"Reviewer {i}",
-                         roles=("reviewer",), commit=False)
+        user = make_user(
+            session,
+            email=f"rev{i}@example.test",
+            name=f"Reviewer {i}",
+            roles=("reviewer",),
+            commit=False,
+        )
         qualifications.grant(session, user, version.rule_set, version.major)
         reviewers.append(user)
     session.commit()

@@ -37,7 +37,8 @@ def _correct(world, batch, *, fix=True):
         corrector = next(u for u in world.annotators if u.id == c.corrector_id)
         task = world.session.get(Item, c.item_id).ls_task_id
         world.as_user(corrector).create_annotation(
-            task, ls_result(world.rules, {"overall": 5 if fix else 1}), lead_time=20.0)
+            task, ls_result(world.rules, {"overall": 5 if fix else 1}), lead_time=20.0
+        )
     world.run(sync.sync_batch, world.session, world.fake, batch)
     made = corrections.collect(world.session, batch)
     world.run(reviews.push_reviews, world.session, world.fake, batch)
@@ -45,10 +46,13 @@ def _correct(world, batch, *, fix=True):
     return made
 
 
-def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(make_world,
-                                                                               tmp_path):
-    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1,
-                                 overlap=NO_OVERLAP), n_annotators=4)
+def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(
+    make_world, tmp_path
+):
+    world = make_world(
+        rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1, overlap=NO_OVERLAP),
+        n_annotators=4,
+    )
     batch = _rejected(world)
     assert "Batch b1: it was rejected." in _refusal(world, tmp_path, "b1")
     with pytest.raises(Conflict):  # no second round before the corrections
@@ -57,8 +61,9 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(m
     made = corrections.start(world.session, batch, seed=1)
     world.run(corrections.realise, world.session, world.fake, batch)
     world.session.commit()
-    flagged = world.session.scalars(select(VerificationRecord).where(
-        VerificationRecord.correct.is_(False))).all()
+    flagged = world.session.scalars(
+        select(VerificationRecord).where(VerificationRecord.correct.is_(False))
+    ).all()
     assert len(made) == len(flagged) > 0
     assert {r.action_taken for r in flagged} == {"sent for correction"}
     assert _correct(world, batch) == len(made)
@@ -70,8 +75,9 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(m
         assert c.corrected_content["overall"] == 5 and c.corrected_at >= c.original_at
         assert c.status == "corrected" and c.archived_at is None
     # Each correction is re-reviewed by an independent verifier, then archived.
-    re_reviews = world.session.scalars(select(ReviewTask).where(
-        ReviewTask.purpose == "re_review")).all()
+    re_reviews = world.session.scalars(
+        select(ReviewTask).where(ReviewTask.purpose == "re_review")
+    ).all()
     assert len(re_reviews) == len(made)
     assert not {t.reviewer_id for t in re_reviews} & {u.id for u in world.annotators}
     failing = made[0].id
@@ -87,8 +93,10 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(m
     assert again[0].corrector_id not in {made[0].corrector_id, made[0].original_annotator_id}
     _correct(world, batch)
     world.review(batch, purpose="re_review")
-    assert {c.status for c in world.session.scalars(select(Correction))} == {"archived",
-                                                                            "superseded"}
+    assert {c.status for c in world.session.scalars(select(Correction))} == {
+        "archived",
+        "superseded",
+    }
     # Now a second round samples the corrected batch, and it is accepted.
     plan = plans.draw_plan(world.session, batch, seed=5)
     reviews.assign_reviews(world.session, batch)
@@ -102,18 +110,19 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(m
     world.session.commit()
     text = (tmp_path / "out" / "labels.jsonl").read_text(encoding="utf-8")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert hashlib.sha256(text.encode()).hexdigest() == row.labels_sha256 == \
-        manifest["files"]["labels.jsonl"]["sha256"]
+    assert (
+        hashlib.sha256(text.encode()).hexdigest()
+        == row.labels_sha256
+        == manifest["files"]["labels.jsonl"]["sha256"]
+    )
     lines = [json.loads(line) for line in text.splitlines()]
     assert len(lines) == 60 == manifest["counts"]["items"]
     corrected = [line for line in lines if line["verification"]["corrected"]]
-    assert len(corrected) == len(made) and all(line["labels"]["overall"] == 5
-                                               for line in corrected)
+    assert len(corrected) == len(made) and all(line["labels"]["overall"] == 5 for line in corrected)
     first = lines[0]
     assert first["rule_version"] == world.version.label and first["annotators"]
     assert first["provenance"]["dataset"] == "prompts" and first["provenance"]["source_sha256"]
-    assert [d["decision"] for d in manifest["batches"][0]["decisions"]] == ["rejected",
-                                                                           "accepted"]
+    assert [d["decision"] for d in manifest["batches"][0]["decisions"]] == ["rejected", "accepted"]
     assert batch.state == "released"
 
 
@@ -142,8 +151,9 @@ def test_release_refuses_each_refused_case_and_names_why(make_world, tmp_path):
     from app.services.verification import agreement
     from tests.factories import make_user
 
-    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1),
-                       n_annotators=4)
+    world = make_world(
+        rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1), n_annotators=4
+    )
     world.batch(10, name="unverified")
     assert "Batch unverified: it is not verified." in _refusal(world, tmp_path, "unverified")
     batch = world.batch(20, name="verifying")
@@ -167,8 +177,9 @@ def test_release_refuses_each_refused_case_and_names_why(make_world, tmp_path):
         return None
 
     split = _accepted(world, 30, "split", answers)
-    assert "agreement on its overlapped items was not computed" in _refusal(world, tmp_path,
-                                                                            "split")
+    assert "agreement on its overlapped items was not computed" in _refusal(
+        world, tmp_path, "split"
+    )
     agreement.compute(world.session, split)
     world.session.commit()
     message = _refusal(world, tmp_path, "split")
@@ -178,8 +189,14 @@ def test_release_refuses_each_refused_case_and_names_why(make_world, tmp_path):
     from app.models import Arbitration
 
     for row in world.session.scalars(select(Arbitration)).all():
-        agreement.decide(world.session, row, world.session.get(User, arbitrator.id),
-                         outcome="submit", label="3", note="the middle rating fits")
+        agreement.decide(
+            world.session,
+            row,
+            world.session.get(User, arbitrator.id),
+            outcome="submit",
+            label="3",
+            note="the middle rating fits",
+        )
     world.session.commit()
     message = _refusal(world, tmp_path, "split")
     assert "await an arbitrator" not in message and "below the rule set's threshold" in message

@@ -24,16 +24,19 @@ def _planned(world, n, name="b1"):
 def test_one_illegal_content_verdict_voids_the_batch_at_once(make_world, tmp_path):
     world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
     batch = _planned(world, 30)
-    tasks = {t.item_id for t in reviews.sample_tasks(world.session,
-                                                     plans.latest_plan(world.session, batch.id))}
+    tasks = {
+        t.item_id
+        for t in reviews.sample_tasks(world.session, plans.latest_plan(world.session, batch.id))
+    }
     illegal = next(iter(sorted(tasks)))
     world.review(batch, illegal_items={illegal})
     world.session.refresh(batch)
     assert batch.state == "void"
     decision = world.session.scalar(select(BatchDecision))
     assert decision.decision == "void" and decision.reasons[0]["code"] == "illegal_content"
-    record = world.session.scalar(select(VerificationRecord).where(
-        VerificationRecord.item_id == illegal))
+    record = world.session.scalar(
+        select(VerificationRecord).where(VerificationRecord.item_id == illegal)
+    )
     assert record.illegal_content and record.action_taken == "batch voided"
     assert record.verifier_id and record.reviewed_at and record.correct is not None  # V6
     assert world.session.scalar(select(AuditEvent).where(AuditEvent.action == "batch.void"))
@@ -47,8 +50,9 @@ def _security_world(make_world):
 
 
 @pytest.mark.parametrize(("failures", "expected"), [(3, "void"), (2, "accepted")])
-def test_a_security_batch_is_reviewed_in_full_and_void_above_five_percent(make_world, failures,
-                                                                         expected):
+def test_a_security_batch_is_reviewed_in_full_and_void_above_five_percent(
+    make_world, failures, expected
+):
     world = _security_world(make_world)
     batch = _planned(world, 50)
     plan = plans.latest_plan(world.session, batch.id)
@@ -59,8 +63,9 @@ def test_a_security_batch_is_reviewed_in_full_and_void_above_five_percent(make_w
     world.session.commit()
     assert decision.decision == expected and batch.state == expected
     assert decision.defects == failures and decision.reviewed == 50
-    assert decision.reasons[0]["code"] == ("security_failures_exceed" if expected == "void"
-                                           else "security_failures_within")
+    assert decision.reasons[0]["code"] == (
+        "security_failures_exceed" if expected == "void" else "security_failures_within"
+    )
 
 
 def test_deciding_before_every_sampled_review_is_in_is_refused(make_world, tmp_path):
@@ -70,8 +75,7 @@ def test_deciding_before_every_sampled_review_is_in_is_refused(make_world, tmp_p
         decisions.decide(world.session, batch)
 
 
-def test_security_coverage_warns_below_three_percent_and_two_hundred_per_risk(make_world,
-                                                                              tmp_path):
+def test_security_coverage_warns_below_three_percent_and_two_hundred_per_risk(make_world, tmp_path):
     world = _security_world(make_world)
     batch = world.batch(10, answers={"risks": ["subversion"]})
     report = coverage.dataset_coverage(world.session, batch.dataset_id)
@@ -81,8 +85,10 @@ def test_security_coverage_warns_below_three_percent_and_two_hundred_per_risk(ma
     # Functional work in the same dataset brings the security share below 3 %.
     from tests.factories import make_active_version
 
-    functional = make_active_version(world.session, rule_file(
-        tmp_path, "response-quality.en.yaml", sampling=AQL_1, overlap=NO_OVERLAP))
+    functional = make_active_version(
+        world.session,
+        rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1, overlap=NO_OVERLAP),
+    )
     from app.services import qualifications
     from app.services.rule_versions import rule_set_of
 

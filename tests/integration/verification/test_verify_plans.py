@@ -28,8 +28,9 @@ def _decide_with_error_rate(world, n, rate, name):
 
 
 def test_aql_1_rejects_a_ten_percent_batch_and_accepts_a_half_percent_one(make_world, tmp_path):
-    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1,
-                                 overlap=NO_OVERLAP))
+    world = make_world(
+        rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1, overlap=NO_OVERLAP)
+    )
     plan, decision, batch = _decide_with_error_rate(world, 400, 0.10, "bad")
     assert (plan.kind, plan.code_letter, plan.sample_size) == ("aql", "H", 50)
     assert (plan.accept_number, plan.reject_number) == (1, 2)
@@ -45,8 +46,7 @@ def test_aql_1_rejects_a_ten_percent_batch_and_accepts_a_half_percent_one(make_w
     assert state.lots == 2 and state.state == "normal"
 
 
-def test_the_stored_seed_reproduces_the_sample_and_every_annotator_is_checked(make_world,
-                                                                             tmp_path):
+def test_the_stored_seed_reproduces_the_sample_and_every_annotator_is_checked(make_world, tmp_path):
     world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
     batch = world.batch(60)
     plan = plans.draw_plan(world.session, batch, seed=77)

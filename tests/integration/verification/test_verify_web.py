@@ -37,9 +37,14 @@ def test_verdicts_arrive_by_webhook_and_outsiders_are_quarantined(client, make_w
     statuses = []
     for delivery in world.fake.deliveries:
         assert delivery.url.endswith(url)
-        statuses.append(client.post(url, data=json.dumps(delivery.body),
-                                    headers=delivery.headers,
-                                    content_type="application/json").status_code)
+        statuses.append(
+            client.post(
+                url,
+                data=json.dumps(delivery.body),
+                headers=delivery.headers,
+                content_type="application/json",
+            ).status_code
+        )
     assert statuses == [200, 200, 200]
     rows = world.session.scalars(select(VerificationRecord).order_by(VerificationRecord.id)).all()
     assert [r.quarantined for r in rows] == [False, True, True]
@@ -85,18 +90,23 @@ def test_an_arbitrator_decides_in_the_workbench(client, make_world, tmp_path):
     world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
     batch = world.batch(5)
     item = world.session.scalar(select(Item).where(Item.batch_id == batch.id))
-    row = Arbitration(batch_id=batch.id, item_id=item.id, control="accuracy",
-                      labels_considered=[{"annotator": world.annotators[0].id,
-                                          "label": "accurate"},
-                                         {"annotator": world.annotators[1].id,
-                                          "label": "inaccurate"}])
+    row = Arbitration(
+        batch_id=batch.id,
+        item_id=item.id,
+        control="accuracy",
+        labels_considered=[
+            {"annotator": world.annotators[0].id, "label": "accurate"},
+            {"annotator": world.annotators[1].id, "label": "inaccurate"},
+        ],
+    )
     world.session.add(row)
     world.session.commit()
     arbitrator = make_user(world.session, email="arb@example.test", roles=("arbitrator",))
     login(client, arbitrator.email)
     assert "inaccurate" in client.get("/arbitration/").get_data(as_text=True)
-    response = client.post(f"/arbitration/{row.id}", data={"outcome": "submit",
-                                                           "label": "nonsense"})
+    response = client.post(
+        f"/arbitration/{row.id}", data={"outcome": "submit", "label": "nonsense"}
+    )
     assert response.status_code == 302
     world.session.refresh(row)
     assert row.status == "open"
@@ -105,8 +115,9 @@ def test_an_arbitrator_decides_in_the_workbench(client, make_world, tmp_path):
     assert row.status == "decided" and row.arbitrator_id == arbitrator.id
 
 
-def test_cli_plans_checks_decides_and_refuses_release_without_a_traceback(app, make_world,
-                                                                         tmp_path):
+def test_cli_plans_checks_decides_and_refuses_release_without_a_traceback(
+    app, make_world, tmp_path
+):
     world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
     batch = world.batch(30)
     runner = app.test_cli_runner()
