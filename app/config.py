@@ -40,6 +40,7 @@ class Settings:
     label_studio_public_url: str | None
     redis_url: str | None
     jobs_queue: str
+    job_retry_intervals: tuple[float, ...]
     default_locale: str
     public_url: str
     audit_retention_days: int
@@ -61,12 +62,25 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         label_studio_public_url=env.get("LABELGATE_LABEL_STUDIO_PUBLIC_URL") or None,
         redis_url=env.get("LABELGATE_REDIS_URL") or None,
         jobs_queue=env.get("LABELGATE_JOBS_QUEUE") or "labelgate",
+        job_retry_intervals=_seconds_list(env.get("LABELGATE_JOB_RETRY_INTERVALS", "5,30,120")),
         default_locale=env.get("LABELGATE_DEFAULT_LOCALE", "zh_CN"),
         public_url=env.get("LABELGATE_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Article-8 evidence must be kept at least six months (B §5c); never lower.
         audit_retention_days=max(183, int(env.get("LABELGATE_AUDIT_RETENTION_DAYS", "183"))),
         login_attempts_per_minute=int(env.get("LABELGATE_LOGIN_ATTEMPTS_PER_MINUTE", "10")),
     )
+
+
+def _seconds_list(text: str) -> tuple[float, ...]:
+    """Return "5,30,120" as (5.0, 30.0, 120.0); raise ValueError naming the setting."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"LABELGATE_JOB_RETRY_INTERVALS={text!r}: give seconds separated by "
+                         "commas, e.g. 5,30,120.")
+    return values
 
 
 def normalise_database_url(url: str) -> str:

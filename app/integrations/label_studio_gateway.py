@@ -142,8 +142,8 @@ class LabelStudioGateway(Protocol):
         """Delete a project with its tasks and annotations."""
         ...
 
-    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> None:
-        """Add tasks (each a mapping of data fields) to a project in bulk."""
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Add tasks (each a mapping of data fields) in bulk; return their ids, in order."""
         ...
 
     def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:

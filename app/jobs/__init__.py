@@ -169,7 +169,8 @@ def _record_failure(app: Flask, session: Session, job_id: int, err: Exception) -
         _finish(session, job_id, "failed", message)
         return True
     wait = intervals[job.attempts - 1]
-    job.state, job.message = "retrying", f"{message} (attempt {job.attempts}; retry in {wait} s)"
+    job.state = "retrying"
+    job.message = f"{message} (attempt {job.attempts}; retry in {wait:g} s)"
     session.commit()
     dispatch(app, job_id, delay=wait)
     return False

@@ -9,7 +9,10 @@ them again. Handlers are idempotent, so the rerun ends in the same state.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +32,7 @@ DEFAULT_HEARTBEAT = 10
 # A queued row without an RQ job is left alone this long: enqueue() commits before it hands
 # the job to RQ, and a sweep must not race it.
 QUEUED_GRACE = timedelta(seconds=30)
+PR_SET_PDEATHSIG = 1
 
 
 def redis_connection(app: Flask) -> Redis:
@@ -132,7 +136,24 @@ class LabelgateWorker(Worker):
             log.exception("recovering orphaned jobs failed; the next pass tries again")
 
     def main_work_horse(self, job, queue) -> None:
-        """In the forked horse: drop the parent's database connections, then run the job."""
+        """In the forked horse: die with the worker, use fresh database connections, run."""
+        parent = os.getppid()
+        _die_with_parent()
+        if os.getppid() != parent:  # The worker died before the signal was armed.
+            os._exit(1)
         if db.engine is not None:
             db.engine.dispose(close=False)
         super().main_work_horse(job, queue)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (no-op elsewhere).
+
+    A horse that outlived its worker would keep running a job that recovery has already
+    handed to another worker; with this, killing a worker ends its job too.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        log.debug("prctl is not available; a horse may outlive its worker")

@@ -19,6 +19,7 @@ from app.integrations.label_studio_gateway import (
     ASSIGNEES_FIELD,
     LabelStudioError,
     LabelStudioGateway,
+    LSTask,
     assignees_value,
 )
 from app.models import (
@@ -147,13 +148,19 @@ def link_account(session: Session, gateway: LabelStudioGateway, user: User) -> i
     return ls_user_id
 
 
-def realise_assignments(session: Session, gateway: LabelStudioGateway, batch: Batch) -> None:
-    """Make Label Studio show each annotator exactly their tasks of a pushed batch."""
+def realise_assignments(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
+                        known_tasks: list[LSTask] | None = None) -> None:
+    """Make Label Studio show each annotator exactly their tasks of a pushed batch.
+
+    `known_tasks`, when the caller has just listed or imported every task of the project,
+    spares listing them again.
+    """
     if batch.ls_project_id is None:
         return
     keys = assignees_by_item(session, batch.id)
     try:
-        tasks = {t.item_id: t for t in gateway.list_tasks(batch.ls_project_id)}
+        listed = gateway.list_tasks(batch.ls_project_id) if known_tasks is None else known_tasks
+        tasks = {t.item_id: t for t in listed}
         items = session.scalars(select(Item).where(Item.batch_id == batch.id)).all()
         for item in items:
             task = tasks.get(str(item.id))

@@ -13,6 +13,7 @@ from app.integrations.label_studio_gateway import (
     ITEM_ID_FIELD,
     LabelStudioError,
     LabelStudioGateway,
+    LSTask,
     assignees_value,
     tasks_to_import,
 )
@@ -40,13 +41,17 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
     """Create or reuse the batch's project and import its missing tasks; return how many.
 
     Safe to repeat and to resume: tasks already in the project (by the workbench item id in
-    their data) are not imported again, and task ids are recorded for every item.
+    their data) are not imported again, and task ids are recorded for every item. A first
+    push of a new project lists nothing: Label Studio returns the ids of the tasks it makes,
+    and they are kept chunk by chunk, so a retry lists the project only when resuming.
     """
     version = session.get(RuleVersion, batch.rule_version_id)
     items = session.scalars(select(Item).where(Item.batch_id == batch.id)
                             .order_by(Item.id)).all()
     max_overlap = max((item.overlap for item in items), default=1)
+    by_id = {str(item.id): item for item in items}
     try:
+        resuming = batch.ls_project_id is not None
         project_id = gateway.ensure_project(
             title=f"{batch.name} · {version.label}"[:50],
             label_config=version.label_config,
@@ -57,7 +62,8 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
         if batch.ls_project_id != project_id:
             batch.ls_project_id = project_id
             session.commit()  # Remember the project at once: a retry must reuse it.
-        existing = gateway.list_tasks(project_id)
+        existing = gateway.list_tasks(project_id) if resuming else []
+        _record_task_ids(session, by_id, existing)
         keys = assignees_by_item(session, batch.id)
         names = [f.name for f in rule_set_of(version).fields]
         missing = tasks_to_import(existing, (_task_data(item, keys.get(item.id, []), names)
@@ -65,15 +71,20 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
         total, done = len(items), len(items) - len(missing)
         if progress:
             progress(done, total)
+        known = [*existing]
         for start in range(0, len(missing), CHUNK):
-            gateway.import_tasks(project_id, missing[start:start + CHUNK])
-            done += len(missing[start:start + CHUNK])
+            chunk = missing[start:start + CHUNK]
+            ids = gateway.import_tasks(project_id, chunk)
+            made = [LSTask(task_id, data) for task_id, data in zip(ids, chunk, strict=True)]
+            _record_task_ids(session, by_id, made)
+            session.commit()  # Kept per chunk: a retry after a failure lists, never guesses.
+            known += made
+            done += len(chunk)
             if progress:
                 progress(done, total)
-        _record_task_ids(session, items, gateway.list_tasks(project_id))
         batch.ls_webhook_id = gateway.ensure_webhook(
             project_id, webhook_url(batch.id), webhook_secret(batch.id))
-        realise_assignments(session, gateway, batch)
+        realise_assignments(session, gateway, batch, known_tasks=known)
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err
@@ -87,9 +98,8 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
     return len(missing)
 
 
-def _record_task_ids(session: Session, items: list[Item], tasks) -> None:
-    by_item = {task.item_id: task.id for task in tasks if task.item_id is not None}
-    for item in items:
-        task_id = by_item.get(str(item.id))
-        if task_id is not None and item.ls_task_id != task_id:
-            item.ls_task_id = task_id
+def _record_task_ids(session: Session, items: dict[str, Item], tasks) -> None:
+    for task in tasks:
+        item = items.get(task.item_id) if task.item_id is not None else None
+        if item is not None and item.ls_task_id != task.id:
+            item.ls_task_id = task.id

@@ -214,13 +214,16 @@ class FakeLabelStudio:
         }
         del state.projects[project_id]
 
-    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> None:
-        """Add tasks (each a mapping of data fields) to a project."""
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Add tasks (each a mapping of data fields) to a project; return their ids."""
         project = self._project(project_id, f"import tasks into project {project_id}")
+        ids = []
         for data in tasks:
             task = _Task(self.state.next_id("task"), project_id, dict(data), self.state.clock())
             self.state.tasks[task.id] = task
             project.task_ids.append(task.id)
+            ids.append(task.id)
+        return ids
 
     def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
         """Return every task of a project, or only those a view's filters select."""
