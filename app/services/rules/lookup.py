@@ -132,7 +132,7 @@ def status_name(status: str) -> str:
     names = {
         VersionStatus.DRAFT: _("draft"),
         VersionStatus.APPROVED: _("approved"),
-        VersionStatus.ACTIVE: _("active"),
+        VersionStatus.ACTIVE: _("in force"),
         VersionStatus.RETIRED: _("retired"),
     }
     return names.get(status, status)

@@ -67,7 +67,7 @@ def test_the_whole_lifecycle_from_the_command_line(cli, app, session, people, tm
     listing = cli("rules", "list")
     assert f"{KEY}\tfunctional\ten\tactive: 1.0.0, newest: 1.0.0" in listing.output
     shown = cli("rules", "show", f"{KEY}@1.0.0")
-    assert "Approved by: qa@example.test" in shown.output and "Status: active" in shown.output
+    assert "Approved by: qa@example.test" in shown.output and "Status: in force" in shown.output
     assert cli("rules", "compile", KEY).output.startswith("<View")
     review = cli("rules", "compile", f"{KEY}@1.0.0", "--review")
     assert 'name="verdict"' in review.output
