@@ -29,6 +29,15 @@ def register(cli: AppGroup) -> None:
         click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)", err=True)
         sys.exit(1 if errors else 0)
 
+    @group.command("check-suspensions")
+    @click.option("--window", default=50, show_default=True, type=click.IntRange(min=5))
+    def check_suspensions(window: int) -> None:
+        """Suspend qualifications whose holders' verified accuracy is clearly below target."""
+        run = run_service(lambda s: qualification_review.check_suspensions(s, window=window))
+        for email, rule_set, reason in run.suspended:
+            click.echo(f"suspended {email} for {rule_set}: {reason}")
+        click.echo(f"{run.checked} qualification(s) checked, {len(run.suspended)} suspended")
+
     @group.command("assessor-report")
     def assessor_report() -> None:
         """Every annotator's counted annotations and how many lacked a valid pass (B §9.3)."""

@@ -28,6 +28,23 @@ from training_modules import suspension_check
 OutcomeSource = Callable[[Session, int, int], Sequence[bool]]
 
 
+def verified_outcomes(session: Session, user_id: int, rule_set_id: int) -> list[bool]:
+    """Return whether each of the user's verified annotations on a rule set was correct,
+    oldest verdict first (verdicts from quarantine and deleted work do not count)."""
+    from app.models.verification import VerificationRecord
+
+    stmt = (select(VerificationRecord.correct)
+            .join(Annotation, Annotation.id == VerificationRecord.annotation_id)
+            .join(RuleVersion, RuleVersion.id == Annotation.rule_version_id)
+            .where(Annotation.user_id == user_id, RuleVersion.rule_set_id == rule_set_id,
+                   VerificationRecord.correct.is_not(None),
+                   VerificationRecord.quarantined.is_(False),
+                   VerificationRecord.deleted_at.is_(None),
+                   Annotation.quarantined.is_(False), Annotation.deleted_at.is_(None))
+            .order_by(VerificationRecord.reviewed_at, VerificationRecord.id))
+    return [bool(v) for v in session.scalars(stmt)]
+
+
 @dataclass(frozen=True)
 class SuspensionRun:
     """What one check did."""
@@ -36,7 +53,8 @@ class SuspensionRun:
     suspended: list[tuple[str, str, str]]
 
 
-def check_suspensions(session: Session, outcomes: OutcomeSource, *, window: int = 50,
+def check_suspensions(session: Session, outcomes: OutcomeSource = verified_outcomes, *,
+                      window: int = 50,
                       min_items: int = 20) -> SuspensionRun:
     """Suspend every valid qualification whose holder's recent accuracy is, with 95 %
     confidence, below the rule set's target."""
