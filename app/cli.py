@@ -43,10 +43,15 @@ class LabelgateGroup(FlaskGroup):
             return super().invoke(ctx)
 
 
-@click.group(cls=LabelgateGroup, create_app=_create_app, add_version_option=False,
-             load_dotenv=False)
-@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default=None,
-              help="Language of messages (default: from LANG).")
+@click.group(
+    cls=LabelgateGroup, create_app=_create_app, add_version_option=False, load_dotenv=False
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh_CN", "en"]),
+    default=None,
+    help="Language of messages (default: from LANG).",
+)
 def main(lang: str | None) -> None:
     """Labelgate: labeling rules, training, assignment and verification for Article 8."""
     if lang:
@@ -84,13 +89,26 @@ def init_app(app: Flask) -> None:
         report_cmd,
         rules_cmd,
         serve_cmd,
+        training_cmd,
         users_cmd,
         verify_cmd,
         worker_cmd,
     )
 
-    for module in (db_cmd, users_cmd, audit_cmd, datasets_cmd, demo_cmd, serve_cmd, batch_cmd,
-                   rules_cmd, worker_cmd, verify_cmd, report_cmd):
+    for module in (
+        db_cmd,
+        users_cmd,
+        audit_cmd,
+        datasets_cmd,
+        demo_cmd,
+        serve_cmd,
+        batch_cmd,
+        rules_cmd,
+        worker_cmd,
+        verify_cmd,
+        training_cmd,
+        report_cmd,
+    ):
         module.register(app.cli)
 
 
