@@ -609,6 +609,10 @@ def check_p9(session: Session, scope: Scope) -> RequirementStatus:
             evidence,
             facts,
         )
+    if deactivated == 0:
+        return RequirementStatus(
+            req, Status.NOT_APPLICABLE, _l("No account has been deactivated."), evidence, facts
+        )
     return RequirementStatus(
         req,
         Status.MET,

@@ -122,7 +122,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "V2",
         "verification",
-        _l("Every security annotation reviewed; batch void above 5 % failures"),
+        _l("Every security annotation reviewed; the batch is void when failures exceed 5 %"),
         "B §8.3b–c, C §5.3c2",
     ),
     Requirement(
@@ -154,7 +154,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "V7",
         "verification",
-        _l("Security annotations at least 3 % of a dataset and 200 per covered risk"),
+        _l("Security annotations: at least 3 % per dataset, 200 per covered risk"),
         "B §8.1a–b",
     ),
     Requirement(
