@@ -14,7 +14,7 @@ from labeling_rules.errors import ResultError, RuleError, RuleFileError
 from labeling_rules.findings import Finding
 from labeling_rules.hashing import content_hash
 from labeling_rules.instructions import compile_instructions
-from labeling_rules.items import label_config_variables, validate_item
+from labeling_rules.items import label_config_variables, task_data, validate_item
 from labeling_rules.lint import has_errors, lint_paths, lint_text
 from labeling_rules.loader import SETS_DIR, load_rule_set, shipped_rule_set_paths
 from labeling_rules.model import (
@@ -81,5 +81,6 @@ __all__ = [
     "parse_review_result",
     "render_review_label",
     "shipped_rule_set_paths",
+    "task_data",
     "validate_item",
 ]

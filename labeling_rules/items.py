@@ -50,6 +50,19 @@ def validate_item(rule_set: RuleSet, item: Any, *, lang: str | None = None) -> l
     return problems
 
 
+def task_data(rule_set: RuleSet, item: dict[str, Any]) -> dict[str, Any]:
+    """Return Label Studio task data for a valid item: every declared field present.
+
+    Label Studio shows an error for a `$variable` missing from task data, so absent
+    optional fields become empty strings; other keys of the item are kept.
+    """
+    data = dict(item)
+    for data_field in rule_set.fields:
+        if data.get(data_field.name) is None:
+            data[data_field.name] = ""
+    return data
+
+
 def label_config_variables(rule_set: RuleSet) -> list[str]:
     """Return the `$variables` the labeling config reads from task data."""
     return rule_set.variables

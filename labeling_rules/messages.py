@@ -488,6 +488,13 @@ YAML_PROBLEMS: tuple[tuple[str, dict[str, str]], ...] = (
         {"en": "the indentation does not match the lines above", "zh_CN": "缩进与上文不一致"},
     ),
     (
+        "unhashable type",
+        {
+            "en": "a key that is itself a list or mapping; keys must be plain words",
+            "zh_CN": "键本身是列表或映射；键必须是简单的词",
+        },
+    ),
+    (
         "special characters are not allowed",
         {"en": "a control character that YAML forbids", "zh_CN": "出现了 YAML 不允许的控制字符"},
     ),

@@ -76,6 +76,11 @@ def parse(text: str) -> Document:
         if duplicate:
             raise SourceProblem("E005", line, column, key=duplicate[1]) from None
         raise SourceProblem("E003", line, column, problem=problem or "invalid YAML") from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        # ruamel fails outside its own error types on e.g. a list used as a mapping key.
+        explicit_key = re.search(r"^[ \t]*\?[ \t]", text, re.MULTILINE)
+        line = text.count("\n", 0, explicit_key.start()) + 1 if explicit_key else 1
+        raise SourceProblem("E003", line, 1, problem=f"{type(exc).__name__}: {exc}") from None
     except YAMLError as exc:
         position = getattr(exc, "position", 0) or 0
         line = text.count("\n", 0, position) + 1
