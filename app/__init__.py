@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         datasets,
         home,
+        reports,
         review_webhooks,
         rules,
         training,
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
-                   training, verification, review_webhooks, dashboard):
+                   training, verification, review_webhooks, dashboard, reports):
         app.register_blueprint(module.bp)
 
 

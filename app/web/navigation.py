@@ -24,6 +24,7 @@ ENTRIES = (
     ("rules.index", _l("Labeling rules")),
     ("admin.users", _l("Users")),
     ("audit.events", _l("Audit trail")),
+    ("reports.index", _l("Compliance reports")),
     ("home.account", _l("My account")),
 )
 

@@ -100,7 +100,7 @@ REMEDIES = {
         "action taken."
     ),
     "V7": _l(
-        "Annotate more security data for the dataset: at least 3 % of its annotations and "
+        "Annotate more security data for the dataset: at least 3 per cent of its annotations and "
         "200 per covered risk."
     ),
     "E1": _l(

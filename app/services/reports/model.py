@@ -90,9 +90,10 @@ def _detail_gaps(session: Session, batches) -> dict[str, list[dict]]:
                 "code": "security_items_unreviewed",
                 **row,
                 "text": _(
-                    "Security batch %(batch)s: %(n)d of %(total)d annotated items have no review "
-                    "(%(items)s).",
+                    "Security batch %(batch)s was decided (%(decision)s) with %(n)d of its "
+                    "%(total)d items never reviewed: %(items)s.",
                     batch=row["batch"],
+                    decision=row["decision"],
                     n=row["unreviewed"],
                     total=row["of"],
                     items=", ".join(row["items"]),

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 TIMEOUT_SECONDS = 180
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 
@@ -38,8 +40,10 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
     browser = chromium_path()
     if browser is None:
         raise PdfError(
-            "Chromium was not found. Install it with `make chromium` (Debian's "
-            "chromium and CJK fonts), or set LABELGATE_CHROMIUM to its path."
+            _(
+                "Chromium was not found. Install it with “make chromium” (Debian's chromium "
+                "and CJK fonts), or set LABELGATE_CHROMIUM to its path."
+            )
         )
     with tempfile.TemporaryDirectory(prefix="labelgate-pdf-") as profile:
         command = [
@@ -62,12 +66,18 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
             )
         except subprocess.TimeoutExpired as err:
             raise PdfError(
-                f"Chromium did not finish printing within {TIMEOUT_SECONDS} s; "
-                "try again when the machine is less busy."
+                _(
+                    "Chromium did not finish printing within %(n)d s; try again when the "
+                    "machine is less busy.",
+                    n=TIMEOUT_SECONDS,
+                )
             ) from err
     if done.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         tail = (done.stderr or "").strip().splitlines()[-3:]
         raise PdfError(
-            "Chromium could not print the report to PDF (exit "
-            f"{done.returncode}): {' / '.join(tail) or 'no message'}"
+            _(
+                "Chromium could not print the report to PDF (exit %(code)d): %(message)s",
+                code=done.returncode,
+                message=" / ".join(tail) or "-",
+            )
         )

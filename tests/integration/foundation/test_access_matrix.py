@@ -88,6 +88,12 @@ EXPECTED: dict[str, object] = {
     "dashboard.annotator": {"qa_lead", "admin", "supervisor", "auditor"},
     "dashboard.agreement_page": {"qa_lead", "admin", "supervisor", "auditor"},
     "dashboard.export": {"qa_lead", "admin", "supervisor", "auditor"},
+    # Compliance evidence packs (issue 9): for inspectors and those who answer them.
+    "reports.index": {"auditor", "qa_lead", "admin"},
+    "reports.generate": {"auditor", "qa_lead", "admin"},
+    "reports.show": {"auditor", "qa_lead", "admin"},
+    "reports.file": {"auditor", "qa_lead", "admin"},
+    "reports.download": {"auditor", "qa_lead", "admin"},
     "training.index": {"annotator"},
     "training.lesson": {"annotator"},
     "training.start_exam": {"annotator"},

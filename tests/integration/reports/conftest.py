@@ -20,7 +20,7 @@ from app.models import (
     ReviewTask,
     User,
 )
-from app.services import assignment, batches, datasets, push, qualifications, sync
+from app.services import assignment, batches, datasets, push, qualifications, sync, users
 from app.services.verification import decisions, plans, reviews, verdicts
 from labeling_rules import SETS_DIR
 from tests.factories import jsonl, ls_result, make_active_version, make_user, quality_items
@@ -149,6 +149,9 @@ def seeded(app, session, fake, tmp_path):
     security = make_active_version(session, SETS_DIR / "content-safety.en.yaml")
     make_user(session, email="arb@example.test", roles=("arbitrator",))
     make_user(session, email="sup@example.test", roles=("supervisor",))
+    leaver = make_user(session, email="leaver@example.test", roles=("annotator",))
+    users.deactivate_user(session, leaver)  # someone who left: P9 has something to check
+    session.commit()
     runs = {}
     for key, version, dataset in (
         ("functional", functional, "prompts"),

@@ -36,8 +36,11 @@ def test_a_clean_run_is_met_on_every_requirement_it_satisfies(app, session, seed
     pack = _pack(app, session, tmp_path)
     sections = _sections(pack.report)
     assert len(sections) == 26
-    wrong = {rid: (s["status"], s["summary"]) for rid, s in sections.items()
-             if s["status"] != NOT_EXERCISED.get(rid, "met")}
+    wrong = {
+        rid: (s["status"], s["summary"])
+        for rid, s in sections.items()
+        if s["status"] != NOT_EXERCISED.get(rid, "met")
+    }
     assert wrong == {}
     assert sections["P8"]["what_to_do"] and sections["V1"]["what_to_do"] is None
     assert pack.report["audit_chain"]["ok"]
@@ -68,11 +71,11 @@ def test_each_planted_gap_is_named_with_what_to_do(app, session, seeded, tmp_pat
 
 
 def test_the_pack_holds_html_pdf_json_and_a_manifest_that_catches_any_change(
-        app, session, seeded, tmp_path):
+    app, session, seeded, tmp_path
+):
     pack = _pack(app, session, tmp_path)
     names = sorted(p.name for p in pack.out_dir.iterdir())
-    assert names == ["manifest.json", "manifest.sha256", "report.html", "report.json",
-                     "report.pdf"]
+    assert names == ["manifest.json", "manifest.sha256", "report.html", "report.json", "report.pdf"]
     html = (pack.out_dir / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)  # nothing from outside
     assert "<link" not in html and "<script" not in html
@@ -104,7 +107,8 @@ def test_a_missing_or_extra_file_is_named(app, session, seeded, tmp_path):
 
 
 def test_the_chinese_pack_names_requirements_in_chinese_and_embeds_a_cjk_font(
-        app, session, seeded, tmp_path):
+    app, session, seeded, tmp_path
+):
     pack = _pack(app, session, tmp_path, language="zh_CN")
     html = (pack.out_dir / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html and "合规" in pack.report["title"]
