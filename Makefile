@@ -36,10 +36,14 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
-## Debian's Chromium (browser tests) and a CJK font (Chinese screenshots and PDFs).
+## Debian's Chromium (browser tests, PDF reports), CJK fonts (Chinese screenshots and PDFs:
+## WenQuanYi Micro Hei is TrueType, so Chromium embeds it as a named font) and poppler-utils
+## (pdffonts, pdftoppm) to check the PDFs.
 chromium:
-	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "noto.*cjk"; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	@if ! command -v chromium >/dev/null || ! fc-list | grep -qi "noto.*cjk" \
+	    || ! fc-list | grep -qi "wenquanyi micro hei" || ! command -v pdffonts >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    fonts-noto-cjk fonts-wqy-microhei poppler-utils; \
 	fi
 
 ## Label Studio 1.23.2 in its own virtual environment (.venv-ls).
