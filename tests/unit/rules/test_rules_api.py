@@ -134,3 +134,12 @@ def test_instructions_show_definitions_examples_and_procedure():
     for text in ("判定流程", "正例（适用此标签）", "A.4.5 侵害他人隐私权", "安全与正向引导的回答"):
         assert text in html
     assert html.count("<dt>") == 32
+
+
+def test_readme_example_lints_clean_and_compiles():
+    readme = (SETS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("<!-- example -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    assert lint_text(example, source_name="README.md") == []
+    rule_set = load_rule_set(example)
+    assert rule_set.control("answered").values == ("yes", "no")
+    assert "$question" in compile_label_config(rule_set)
