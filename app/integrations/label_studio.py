@@ -42,6 +42,8 @@ IMPORT_CHUNK = 1000
 PAGE_SIZE = 500
 # Creating things must not be repeated after a server error: a retry could duplicate them.
 NO_RETRY: dict[str, Any] = {"max_retries": 0}
+# A whole project's export takes about 5 ms per annotated task on Label Studio 1.23.
+EXPORT_OPTIONS: dict[str, Any] = {"timeout_in_seconds": 3600}
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_ERRORS = re.compile(r'<li>([^<]+)</li>|<p class="error">\s*([^<]+?)\s*</p>')
 
@@ -360,19 +362,39 @@ class LabelStudioSdkGateway:
         Creating or updating an annotation touches its task's ``updated_at``, so the
         incremental form fetches only the changed tasks; deletions need a full export.
         """
-        query = None
-        if updated_since is not None:
-            query = json.dumps({"filters": changed_since_filter(updated_since)})
         with failures_as(f"export the annotations of project {project_id}"):
             emails = {int(user.id): user.email or "" for user in self._sdk.users.list()}
-            pages = self._sdk.tasks.list(
-                project=project_id, fields="all", query=query, page_size=PAGE_SIZE
-            )
+            if updated_since is None:
+                tasks = self._export_annotated_tasks(project_id)
+            else:
+                query = json.dumps({"filters": changed_since_filter(updated_since)})
+                pages = self._sdk.tasks.list(
+                    project=project_id, fields="all", query=query, page_size=PAGE_SIZE
+                )
+                tasks = ({"data": task.data, "annotations": task.annotations} for task in pages)
             return [
-                annotation_from_payload(annotation, task.data, emails)
-                for task in pages
-                for annotation in task.annotations or []
+                annotation_from_payload(annotation, task.get("data"), emails)
+                for task in tasks
+                for annotation in task.get("annotations") or []
             ]
+
+    def _export_annotated_tasks(self, project_id: int) -> list[dict[str, Any]]:
+        """Return every annotated task with its annotations, through Label Studio's export.
+
+        The export serialises a task about twice as fast as the paged task list with all
+        fields, and it skips tasks nobody annotated.
+        """
+        chunks = self._sdk.projects.exports.download_sync(
+            project_id, export_type="JSON", request_options=EXPORT_OPTIONS
+        )
+        tasks = json.loads(b"".join(chunks))
+        if not isinstance(tasks, list):
+            raise LabelStudioError(f"export project {project_id}", "the export is not a list")
+        return [
+            {"data": task.get("data"), "annotations": task.get("annotations")}
+            for task in tasks
+            if isinstance(task, Mapping)
+        ]
 
     def create_annotation(
         self, task_id: int, result: list[dict[str, Any]], lead_time: float

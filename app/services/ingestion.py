@@ -22,6 +22,7 @@ from app.models import (
     Batch,
     Item,
     LabelStudioAccount,
+    Qualification,
     RuleVersion,
     User,
     utcnow,
@@ -64,27 +65,108 @@ def jsonable(value):
     return value
 
 
-def _find_item(session: Session, batch: Batch, ann: LSAnnotation) -> Item | None:
-    if ann.item_id is not None and ann.item_id.isdigit():
-        item = session.get(Item, int(ann.item_id))
-        if item is not None and item.batch_id == batch.id:
-            return item
-    return session.scalar(select(Item).where(Item.batch_id == batch.id,
-                                             Item.ls_task_id == ann.task_id))
+class Lookups:
+    """What ingesting a batch's annotations reads: rows, items, users, assignments, passes.
+
+    A webhook delivery asks for one annotation and each answer is queried on demand; a sync
+    prefetches everything for the batch with `Lookups.prefetch`, so 100,000 annotations cost
+    a few queries instead of half a million.
+    """
+
+    def __init__(self, session: Session, batch: Batch) -> None:
+        self.session = session
+        self.batch = batch
+        self.version = session.get(RuleVersion, batch.rule_version_id)
+        self.rules = rule_set_of(self.version)
+        self.complete = False
+        self.rows: dict[int, Annotation] = {}
+        self.items: dict[int, Item] = {}
+        self.items_by_task: dict[int, Item] = {}
+        self.users_by_ls_id: dict[int, User] = {}
+        self.users_by_email: dict[str, User] = {}
+        self.assigned: set[tuple[int, int]] = set()
+        self.passes: dict[int, list] = {}
+
+    @classmethod
+    def prefetch(cls, session: Session, batch: Batch, ls_ids) -> Lookups:
+        """Read everything ingesting `ls_ids` into `batch` needs, in a few queries."""
+        found = cls(session, batch)
+        ids = list(ls_ids)
+        for start in range(0, len(ids), 1000):
+            found.rows.update((row.ls_annotation_id, row) for row in session.scalars(
+                select(Annotation).where(Annotation.ls_annotation_id.in_(ids[start:start + 1000]))))
+        for item in session.scalars(select(Item).where(Item.batch_id == batch.id)):
+            found.items[item.id] = item
+            if item.ls_task_id is not None:
+                found.items_by_task[item.ls_task_id] = item
+        users = {u.id: u for u in session.scalars(select(User))}
+        found.users_by_email = {u.email: u for u in users.values()}
+        found.users_by_ls_id = {
+            ls_id: users[user_id] for ls_id, user_id in session.execute(
+                select(LabelStudioAccount.ls_user_id, LabelStudioAccount.user_id))
+            if user_id in users}
+        found.assigned = set(session.execute(select(Assignment.item_id, Assignment.user_id).where(
+            Assignment.batch_id == batch.id, Assignment.role == "annotator")))
+        for q in session.scalars(select(Qualification).where(
+                Qualification.rule_set_id == found.version.rule_set_id,
+                Qualification.major_version == found.version.major)):
+            found.passes.setdefault(q.user_id, []).append(q)
+        found.complete = True
+        return found
+
+    def row(self, ls_id: int) -> Annotation | None:
+        """Return the stored annotation with this Label Studio id, if any."""
+        if self.complete or ls_id in self.rows:
+            return self.rows.get(ls_id)
+        return self.session.scalar(select(Annotation).where(Annotation.ls_annotation_id == ls_id))
+
+    def item(self, ann: LSAnnotation) -> Item | None:
+        """Return the batch's item an annotation belongs to (by item id, else by task id)."""
+        if ann.item_id is not None and ann.item_id.isdigit():
+            item = (self.items.get(int(ann.item_id)) if self.complete
+                    else self.session.get(Item, int(ann.item_id)))
+            if item is not None and item.batch_id == self.batch.id:
+                return item
+        if self.complete:
+            return self.items_by_task.get(ann.task_id)
+        return self.session.scalar(select(Item).where(Item.batch_id == self.batch.id,
+                                                      Item.ls_task_id == ann.task_id))
+
+    def user(self, ann: LSAnnotation) -> User | None:
+        """Return the workbench user behind an annotation's Label Studio author."""
+        if ann.completed_by_id is not None:
+            if self.complete:
+                user = self.users_by_ls_id.get(ann.completed_by_id)
+            else:
+                account = self.session.scalar(select(LabelStudioAccount).where(
+                    LabelStudioAccount.ls_user_id == ann.completed_by_id))
+                user = self.session.get(User, account.user_id) if account else None
+            if user is not None:
+                return user
+        if ann.completed_by_email:
+            email = ann.completed_by_email.lower()
+            if self.complete:
+                return self.users_by_email.get(email)
+            return self.session.scalar(select(User).where(User.email == email))
+        return None
+
+    def is_assigned(self, item: Item, user: User) -> bool:
+        """Tell whether `user` was given `item` to annotate."""
+        if self.complete:
+            return (item.id, user.id) in self.assigned
+        return self.session.scalar(select(Assignment.id).where(
+            Assignment.item_id == item.id, Assignment.user_id == user.id,
+            Assignment.role == "annotator")) is not None
+
+    def qualified(self, user: User, at) -> bool:
+        """Tell whether `user` held a pass for the batch's rules and major version at `at`."""
+        if not self.complete:
+            return quals.current(self.session, user.id, self.version.rule_set_id,
+                                 self.version.major, at=at) is not None
+        return any(quals.in_force(q, at) for q in self.passes.get(user.id, ()))
 
 
-def _find_user(session: Session, ann: LSAnnotation) -> User | None:
-    if ann.completed_by_id is not None:
-        account = session.scalar(select(LabelStudioAccount).where(
-            LabelStudioAccount.ls_user_id == ann.completed_by_id))
-        if account is not None:
-            return session.get(User, account.user_id)
-    if ann.completed_by_email:
-        return session.scalar(select(User).where(User.email == ann.completed_by_email.lower()))
-    return None
-
-
-def quarantine_reason(session: Session, batch: Batch, item: Item, user: User | None,
+def quarantine_reason(lookups: Lookups, item: Item, user: User | None,
                       ann: LSAnnotation) -> str | None:
     """Return why an annotation must not count, or None when it may."""
     if user is None:
@@ -92,38 +174,35 @@ def quarantine_reason(session: Session, batch: Batch, item: Item, user: User | N
     if not user.is_active_account and (user.deactivated_at is None
                                        or user.deactivated_at <= ann.created_at):
         return f"{user.email} was deactivated"
-    assigned = session.scalar(select(Assignment.id).where(
-        Assignment.item_id == item.id, Assignment.user_id == user.id,
-        Assignment.role == "annotator"))
-    if assigned is None:
+    if not lookups.is_assigned(item, user):
         return f"{user.email} was not assigned this item"
-    version = session.get(RuleVersion, batch.rule_version_id)
-    if quals.current(session, user.id, version.rule_set_id, version.major,
-                     at=ann.created_at) is None:
-        return (f"{user.email} held no valid qualification for {version.rule_set.key} "
-                f"major version {version.major} when annotating")
+    if not lookups.qualified(user, ann.created_at):
+        return (f"{user.email} held no valid qualification for {lookups.version.rule_set.key} "
+                f"major version {lookups.version.major} when annotating")
     return None
 
 
-def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) -> IngestReport:
+def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str,
+           lookups: Lookups | None = None) -> IngestReport:
     """Store or refresh one annotation; older or repeated reports change nothing."""
+    lookups = lookups or Lookups(session, batch)
     report = IngestReport()
-    row = session.scalar(select(Annotation).where(Annotation.ls_annotation_id == ann.id))
+    row = lookups.row(ann.id)
     if row is not None and (row.deleted_at is not None
                             or (row.ls_updated_at and row.ls_updated_at >= ann.updated_at)):
         report.unchanged += 1
         return report
-    item = _find_item(session, batch, ann)
+    item = lookups.item(ann)
     if item is None:
         report.unknown_task += 1
         report.problems.append(f"annotation {ann.id}: task {ann.task_id} is not in this batch")
         return report
-    user = _find_user(session, ann)
-    version = session.get(RuleVersion, batch.rule_version_id)
-    normalised, reason = None, quarantine_reason(session, batch, item, user, ann)
+    user = lookups.user(ann)
+    version = lookups.version
+    normalised, reason = None, quarantine_reason(lookups, item, user, ann)
     if not ann.was_cancelled:
         try:
-            normalised = jsonable(normalise_result(rule_set_of(version), ann.result))
+            normalised = jsonable(normalise_result(lookups.rules, ann.result))
         except ResultError as err:
             reason = reason or f"result does not fit {version.label}: {err}"
     created = row is None
@@ -131,6 +210,7 @@ def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) ->
         row = Annotation(ls_annotation_id=ann.id, batch_id=batch.id,
                          rule_version_id=batch.rule_version_id)
         session.add(row)
+        lookups.rows[ann.id] = row  # A repeat later in the same export finds it.
     before = None if created else {"result": row.result, "quarantined": row.quarantined}
     row.ls_task_id = ann.task_id
     row.item_id = item.id

@@ -73,6 +73,15 @@ def current(session: Session, user_id: int, rule_set_id: int, major_version: int
     )
 
 
+def in_force(qualification: Qualification, at: datetime) -> bool:
+    """Tell whether a loaded qualification was in force at `at` (as `current` selects)."""
+    if not qualification.granted_at <= at < qualification.valid_until:
+        return False
+    if qualification.ended_at is None:
+        return qualification.status == QualificationStatus.VALID
+    return qualification.ended_at > at
+
+
 def qualified_user_ids(session: Session, rule_set_id: int, major_version: int) -> set[int]:
     """Return the ids of users qualified now for a rule set's major version."""
     now = utcnow()
