@@ -112,22 +112,34 @@ class RuleDiff:
 
 def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
     """Return the semantic diff from rule set version `old` to `new`."""
+    changes = [*_header_changes(old, new), *_field_changes(old, new)]
+    changes += _control_changes(old, new)
+    changes += _policy_changes(old, new)
+    renames = {(c.control, str(c.old)): str(c.new) for c in changes if c.kind == "label_renamed"}
+    changes += _procedure_changes(old, new, renames)
+    changes += _wording_changes(old, new)
+    old_controls = {c.name: c for c in old.controls}
+    changed_labels = frozenset(
+        (c.control, _old_value(old_controls[c.control], c))
+        for c in changes
+        if c.kind.startswith("label_") and c.level == "major" and c.control is not None
+    )
+    changed_controls = frozenset(
+        c.control for c in changes if c.kind in ("control_removed", "control_changed")
+    )
+    return RuleDiff(
+        new.id, old.version, new.version, tuple(changes), changed_labels, changed_controls
+    )
+
+
+def _control_changes(old: RuleSet, new: RuleSet) -> list[Change]:
     changes: list[Change] = []
-    changes += _header_changes(old, new)
-    changes += _field_changes(old, new)
-    changed_controls: set[str] = set()
-    changed_labels: set[tuple[str, LabelValue]] = set()
     new_controls = {c.name: c for c in new.controls}
     for control in old.controls:
         other = new_controls.get(control.name)
         if other is None:
             changes.append(Change("control_removed", "major", control=control.name))
-            changed_controls.add(control.name)
-        elif (control.type, control.applies_to, control.required) != (
-            other.type,
-            other.applies_to,
-            other.required,
-        ):
+        elif _shape(control) != _shape(other):
             changes.append(
                 Change(
                     "control_changed",
@@ -137,13 +149,8 @@ def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
                     new=_shape(other),
                 )
             )
-            changed_controls.add(control.name)
         else:
-            label_changes = _label_changes(control, other)
-            changes += label_changes
-            changed_labels |= {
-                (control.name, _old_value(control, c)) for c in label_changes if c.level == "major"
-            }
+            changes += _label_changes(control, other)
             if (control.title, control.description) != (other.title, other.description):
                 changes.append(Change("control_wording", "patch", control=control.name))
     old_names = {c.name for c in old.controls}
@@ -152,18 +159,7 @@ def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
         for c in new.controls
         if c.name not in old_names
     ]
-    changes += _policy_changes(old, new)
-    renames = {(c.control, str(c.old)): str(c.new) for c in changes if c.kind == "label_renamed"}
-    changes += _procedure_changes(old, new, renames)
-    changes += _wording_changes(old, new)
-    return RuleDiff(
-        new.id,
-        old.version,
-        new.version,
-        tuple(changes),
-        frozenset(changed_labels),
-        frozenset(changed_controls),
-    )
+    return changes
 
 
 def _shape(control: Control) -> str:
@@ -326,31 +322,35 @@ def _brief(value: Any) -> str:
     return ", ".join(f"{k}={getattr(value, k)}" for k in fields if getattr(value, k) is not None)
 
 
-def _procedure_changes(
-    old: RuleSet, new: RuleSet, renames: dict[tuple[str | None, str], str]
-) -> list[Change]:
+_Renames = dict[tuple[str | None, str], str]
+
+
+def _structure(rule_set: RuleSet, renamed: _Renames) -> list[Any]:
+    """Return what the procedure decides: steps, controls, chosen labels and order."""
+    return [
+        (
+            step.id,
+            step.control,
+            step.next,
+            [
+                (renamed.get((step.control, str(o.label)), str(o.label)), o.then)
+                for o in step.outcomes
+            ],
+        )
+        for step in rule_set.decision_procedure
+    ]
+
+
+def _wording(rule_set: RuleSet) -> list[Any]:
+    """Return the words of the procedure: each step's question and outcomes."""
+    return [(s.ask, [o.when for o in s.outcomes]) for s in rule_set.decision_procedure]
+
+
+def _procedure_changes(old: RuleSet, new: RuleSet, renames: _Renames) -> list[Change]:
     """Compare steps; a renamed label is already a change of its own, not of the procedure."""
-
-    def structure(rule_set: RuleSet, renamed: dict[tuple[str | None, str], str]) -> list[Any]:
-        return [
-            (
-                s.id,
-                s.control,
-                s.next,
-                [
-                    (renamed.get((s.control, str(o.label)), str(o.label)), o.then)
-                    for o in s.outcomes
-                ],
-            )
-            for s in rule_set.decision_procedure
-        ]
-
-    def wording(rule_set: RuleSet) -> list[Any]:
-        return [(s.ask, [o.when for o in s.outcomes]) for s in rule_set.decision_procedure]
-
-    if structure(old, renames) != structure(new, {}):
+    if _structure(old, renames) != _structure(new, {}):
         return [Change("procedure_changed", "minor")]
-    if wording(old) != wording(new):
+    if _wording(old) != _wording(new):
         return [Change("section_wording", "patch", label="decision_procedure")]
     return []
 

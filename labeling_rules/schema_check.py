@@ -69,26 +69,8 @@ def _report(
     where = report.where(path)
     keyword = error.validator
     lang = report.lang
-    if keyword == "required":
-        for key in error.validator_value:
-            if key not in error.instance and (path, key) not in corrected:
-                report.add("E100", path, at="key", where=where, key=key)
-    elif keyword == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
-        for key in error.instance:
-            if (path, key) in typos:
-                report.add(
-                    "E111",
-                    (*path, key),
-                    at="key",
-                    key=key,
-                    where=where,
-                    suggestion=typos[(path, key)],
-                )
-            elif key not in allowed:
-                report.add(
-                    "E101", (*path, key), at="key", key=key, where=where, allowed=", ".join(allowed)
-                )
+    if keyword in ("required", "additionalProperties"):
+        _report_keys(error, report, typos, corrected)
     elif keyword == "type":
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
@@ -113,6 +95,31 @@ def _report(
         report.add("E107", path, where=where, maximum=error.validator_value)
     else:
         report.add("E109", path, where=where, detail=error.message)
+
+
+def _report_keys(
+    error: ValidationError,
+    report: Reporter,
+    typos: dict[tuple[Any, str], str],
+    corrected: set[tuple[Any, str]],
+) -> None:
+    """Report missing, unknown and misspelt keys of one mapping."""
+    path = tuple(error.absolute_path)
+    where = report.where(path)
+    if error.validator == "required":
+        for key in error.validator_value:
+            if key not in error.instance and (path, key) not in corrected:
+                report.add("E100", path, at="key", where=where, key=key)
+        return
+    allowed = list(error.schema.get("properties", {}))
+    for key in error.instance:
+        if (path, key) in typos:
+            suggestion = typos[(path, key)]
+            report.add("E111", (*path, key), at="key", key=key, where=where, suggestion=suggestion)
+        elif key not in allowed:
+            report.add(
+                "E101", (*path, key), at="key", key=key, where=where, allowed=", ".join(allowed)
+            )
 
 
 def _bound(subschema: dict[str, Any]) -> str:
