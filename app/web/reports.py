@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -97,11 +97,10 @@ def file(pack_id: str, filename: str):
     pack = _load(pack_id)
     if filename not in PACK_FILES:
         abort(404)
-    response = send_file(
-        pack.path / filename,
-        mimetype=MIMETYPES[filename],
-        as_attachment=filename.startswith("manifest"),
-    )
+    # Packs are small; reading them whole leaves no file open behind the response.
+    response = Response((pack.path / filename).read_bytes(), mimetype=MIMETYPES[filename])
+    if filename.startswith("manifest"):
+        response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     if filename == "report.html":
         # The report is self-contained: it may load nothing at all.
         response.headers["Content-Security-Policy"] = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 
@@ -107,9 +108,11 @@ def test_a_missing_or_extra_file_is_named(app, session, seeded, tmp_path):
 
 
 def test_the_chinese_pack_names_requirements_in_chinese_and_embeds_a_cjk_font(
-    app, session, seeded, tmp_path
+    app, session, seeded, tmp_path, artifacts_dir
 ):
+    plant_unchecked_batch(seeded["functional"])
     pack = _pack(app, session, tmp_path, language="zh_CN")
+    shutil.copy(pack.out_dir / "report.pdf", artifacts_dir / "compliance-report-zh_CN.pdf")
     html = (pack.out_dir / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html and "合规" in pack.report["title"]
     assert re.search(r"[\u4e00-\u9fff]", _sections(pack.report)["V1"]["name"])
