@@ -1,0 +1,1 @@
+"""Benchmark of the QA dashboard on PostgreSQL with a million annotations."""
