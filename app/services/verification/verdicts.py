@@ -20,6 +20,7 @@ from app.integrations.label_studio_gateway import (
 from app.models import (
     Batch,
     Correction,
+    LabelStudioAccount,
     ReviewProject,
     ReviewTask,
     SupervisionCheck,
@@ -30,7 +31,7 @@ from app.models import (
 from app.services import audit
 from app.services import qualifications as quals
 from app.services.errors import ServiceError
-from app.services.ingestion import IngestReport, _find_user
+from app.services.ingestion import IngestReport, jsonable
 from app.services.verification import decisions
 from app.services.verification.reviews import (
     TASK_PREFIX,
@@ -169,9 +170,20 @@ def _fill(
 
 
 def _plain(value):
-    from app.services.ingestion import jsonable
-
     return jsonable(value)
+
+
+def _find_user(session: Session, ann: LSAnnotation) -> User | None:
+    """Return the workbench user behind a verdict: by linked account, else by e-mail."""
+    if ann.completed_by_id is not None:
+        account = session.scalar(
+            select(LabelStudioAccount).where(LabelStudioAccount.ls_user_id == ann.completed_by_id)
+        )
+        if account is not None:
+            return session.get(User, account.user_id)
+    if ann.completed_by_email:
+        return session.scalar(select(User).where(User.email == ann.completed_by_email.lower()))
+    return None
 
 
 def _act(session: Session, batch: Batch, task: ReviewTask, row: VerificationRecord) -> str:
