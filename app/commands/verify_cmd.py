@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -165,28 +166,47 @@ def register(cli: AppGroup) -> None:
         click.echo(_("%(n)d review tasks imported.", n=n))
 
     @group.command("sync")
-    @click.argument("batch")
-    def sync_cmd(batch: str) -> None:
-        """Pull BATCH's annotations and verdicts; link corrections; revive webhooks."""
+    @click.argument("batch", required=False)
+    @click.option(
+        "--every",
+        type=click.IntRange(min=10),
+        default=None,
+        help="Repeat every N seconds until interrupted.",
+    )
+    def sync_cmd(batch: str | None, every: int | None) -> None:
+        """Pull annotations and verdicts of BATCH (or of every batch under review)."""
+        while True:
 
-        def action(session):
-            b = batches.batch_by_ref(session, batch)
-            if b.ls_project_id is not None:
-                sync.sync_batch(session, gateway(), b)
-            collected = corrections.collect(session, b)
-            return verdicts.sync_reviews(session, gateway(), b), collected
+            def action(session):
+                targets = (
+                    [batches.batch_by_ref(session, batch)]
+                    if batch
+                    else verdicts.batches_to_sync(session)
+                )
+                done = []
+                for b in targets:
+                    if b.ls_project_id is not None:
+                        sync.sync_batch(session, gateway(), b)
+                    collected = corrections.collect(session, b)
+                    done.append((b.name, verdicts.sync_reviews(session, gateway(), b), collected))
+                return done
 
-        report, collected = run_service(action)
-        click.echo(
-            _(
-                "%(new)d new verdicts, %(updated)d updated, %(quarantined)d quarantined; "
-                "%(corrected)d corrections made.",
-                new=report.created,
-                updated=report.updated,
-                quarantined=report.quarantined,
-                corrected=collected,
-            )
-        )
+            for name, report, collected in run_service(action):
+                click.echo(
+                    name
+                    + ": "
+                    + _(
+                        "%(new)d new verdicts, %(updated)d updated, %(quarantined)d "
+                        "quarantined; %(corrected)d corrections made.",
+                        new=report.created,
+                        updated=report.updated,
+                        quarantined=report.quarantined,
+                        corrected=collected,
+                    )
+                )
+            if every is None:
+                return
+            time.sleep(every)
 
     @group.command("decide")
     @click.argument("batch")

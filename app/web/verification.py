@@ -17,11 +17,7 @@ from app.models import (
     Arbitration,
     Batch,
     Correction,
-    Item,
     Job,
-    ReviewQueue,
-    ReviewTask,
-    SupervisionCheck,
     User,
     VerificationRecord,
 )
@@ -34,7 +30,6 @@ from app.services.verification import (
     decisions,
     plans,
     reviews,
-    supervision,
 )
 from app.web.access import allow
 from app.web.forms import EmptyForm
@@ -79,7 +74,7 @@ def _batch_or_404(batch_id: int) -> Batch:
     return batch
 
 
-def _emails() -> dict[int, str]:
+def emails() -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.email)).all())
 
 
@@ -103,7 +98,7 @@ def batch(batch_id: int):
         counts=counts,
         chart=oc_chart(plan) if plan else None,
         records=records,
-        emails=_emails(),
+        emails=emails(),
         decision=plans.latest_decision(db.session, b.id),
         corrections=db.session.scalars(
             select(Correction).where(Correction.batch_id == b.id).order_by(Correction.id)
@@ -251,7 +246,7 @@ def export_csv(batch_id: int, table: str):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(TABLES[table])
-    for row in _table_rows(b, table, _emails()):
+    for row in _table_rows(b, table, emails()):
         writer.writerow(csv_row(*row))
     return Response(
         buffer.getvalue(),
@@ -303,183 +298,4 @@ def _table_rows(b: Batch, table: str, emails: dict[int, str]):
             yield (r.control, r.coefficient, r.estimate, r.ci_low, r.ci_high, r.threshold, r.items)
 
 
-@bp.route("/my/reviews")
-@allow("reviewer")
-def my_reviews():
-    """A verifier's review tasks per batch, how many are done, and their queue link."""
-    rows = db.session.execute(
-        select(Batch, func.count(ReviewTask.id), func.count(ReviewTask.completed_at))
-        .join(ReviewTask, ReviewTask.batch_id == Batch.id)
-        .where(ReviewTask.reviewer_id == g.user.id)
-        .group_by(Batch.id)
-        .order_by(Batch.id.desc())
-    ).all()
-    queues = {
-        q.batch_id: q.url
-        for q in db.session.scalars(select(ReviewQueue).where(ReviewQueue.user_id == g.user.id))
-    }
-    return render_template("verification/my_reviews.html", rows=rows, queues=queues)
-
-
-@bp.route("/arbitration/")
-@allow("arbitrator")
-def arbitration_queue():
-    """Open disagreements, with the labels each annotator gave."""
-    rows = db.session.execute(
-        select(Arbitration, Item, Batch)
-        .join(Item, Item.id == Arbitration.item_id)
-        .join(Batch, Batch.id == Arbitration.batch_id)
-        .where(Arbitration.status == "open")
-        .order_by(Arbitration.id)
-        .limit(200)
-    ).all()
-    return render_template(
-        "verification/arbitration.html", rows=rows, form=EmptyForm(), outcomes=agreement.OUTCOMES
-    )
-
-
-@bp.route("/arbitration/<int:arbitration_id>", methods=["POST"])
-@allow("arbitrator")
-def arbitrate(arbitration_id: int):
-    """Record an arbitrator's decision on one disagreement."""
-    row = db.session.get(Arbitration, arbitration_id)
-    if row is None:
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        agreement.decide(
-            db.session,
-            row,
-            g.user,
-            outcome=request.form.get("outcome", ""),
-            label=request.form.get("label") or None,
-            note=request.form.get("note", ""),
-        )
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _("Disagreement %(id)d decided: %(outcome)s.", id=row.id, outcome=row.outcome), "info"
-        )
-    return redirect(url_for("verification.arbitration_queue"))
-
-
-@bp.route("/supervision/")
-@allow("supervisor")
-def supervision_index():
-    """Spot-checks of reviewers' and arbitrators' work, and a form to draw one."""
-    checks = db.session.scalars(
-        select(SupervisionCheck).order_by(SupervisionCheck.id.desc()).limit(100)
-    ).all()
-    batches = db.session.scalars(select(Batch).order_by(Batch.id.desc()).limit(200)).all()
-    return render_template(
-        "verification/supervision.html",
-        checks=checks,
-        batches=batches,
-        summary=supervision.summary,
-        emails=_emails(),
-        form=EmptyForm(),
-    )
-
-
-@bp.route("/supervision/draw", methods=["POST"])
-@allow("supervisor")
-def supervision_draw():
-    """Draw a spot-check."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    b = db.session.get(Batch, request.form.get("batch_id", type=int) or 0)
-    if b is None:
-        flash(_("Choose a batch."), "error")
-        return redirect(url_for("verification.supervision_index"))
-    try:
-        check = supervision.draw(
-            db.session,
-            b,
-            g.user,
-            role=request.form.get("role", ""),
-            size=request.form.get("size", 5, type=int) or 5,
-        )
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("verification.supervision_index"))
-    db.session.commit()
-    return redirect(url_for("verification.supervision_check", check_id=check.id))
-
-
-def _check_or_404(check_id: int) -> SupervisionCheck:
-    check = db.session.get(SupervisionCheck, check_id)
-    if check is None:
-        abort(404)
-    return check
-
-
-@bp.route("/supervision/<int:check_id>")
-@allow("supervisor")
-def supervision_check(check_id: int):
-    """One spot-check: the sampled work, the judgements so far, risks and handling."""
-    check = _check_or_404(check_id)
-    model = VerificationRecord if check.role_checked == "reviewer" else Arbitration
-    sampled = db.session.scalars(
-        select(model).where(model.id.in_(check.sample)).order_by(model.id)
-    ).all()
-    return render_template(
-        "verification/check.html",
-        check=check,
-        sampled=sampled,
-        facts=supervision.summary(check),
-        emails=_emails(),
-        form=EmptyForm(),
-    )
-
-
-def _check_action(check_id: int, action) -> Response:
-    check = _check_or_404(check_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        action(check)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "info")
-    return redirect(url_for("verification.supervision_check", check_id=check_id))
-
-
-@bp.route("/supervision/<int:check_id>/judge", methods=["POST"])
-@allow("supervisor")
-def supervision_judge(check_id: int):
-    """Uphold or overturn one sampled arbitration."""
-    return _check_action(
-        check_id,
-        lambda c: supervision.judge_arbitration(
-            db.session,
-            c,
-            g.user,
-            request.form.get("arbitration_id", 0, type=int),
-            upheld=request.form.get("upheld") == "yes",
-            note=request.form.get("note", ""),
-        ),
-    )
-
-
-@bp.route("/supervision/<int:check_id>/close", methods=["POST"])
-@allow("supervisor")
-def supervision_close(check_id: int):
-    """Record the risks found and their handling; close the check."""
-    return _check_action(
-        check_id,
-        lambda c: supervision.close(
-            db.session,
-            c,
-            g.user,
-            risks=request.form.get("risks", ""),
-            handling=request.form.get("handling", ""),
-        ),
-    )
+from app.web import verification_people  # noqa: E402,F401  (registers its routes on bp)

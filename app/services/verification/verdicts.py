@@ -19,6 +19,7 @@ from app.integrations.label_studio_gateway import (
 )
 from app.models import (
     Batch,
+    BatchState,
     Correction,
     LabelStudioAccount,
     ReviewProject,
@@ -40,6 +41,9 @@ from app.services.verification.reviews import (
 )
 from app.services.verification.units import annotator_ids, rules_of
 from labeling_rules import ResultError, parse_review_result
+
+# Verdicts keep coming while a batch is verified and while its corrections are re-reviewed.
+SYNCED_STATES = (BatchState.VERIFYING, BatchState.ACCEPTED, BatchState.REJECTED)
 
 
 def find_task(session: Session, batch: Batch, ann: LSAnnotation) -> ReviewTask | None:
@@ -264,6 +268,18 @@ def mark_deleted(session: Session, batch: Batch, ls_ids, *, source: str) -> Inge
         )
         report.deleted += 1
     return report
+
+
+def batches_to_sync(session: Session) -> list[Batch]:
+    """Return the batches with a review project whose verdicts may still change."""
+    return list(
+        session.scalars(
+            select(Batch)
+            .join(ReviewProject, ReviewProject.batch_id == Batch.id)
+            .where(Batch.state.in_([str(s) for s in SYNCED_STATES]))
+            .order_by(Batch.id)
+        )
+    )
 
 
 def sync_reviews(session: Session, gateway: LabelStudioGateway, batch: Batch) -> IngestReport:

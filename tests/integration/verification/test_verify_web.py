@@ -136,3 +136,36 @@ def test_cli_plans_checks_decides_and_refuses_release_without_a_traceback(
     assert result.exit_code == 0 and "Reviewed 0, waiting" in result.output
     tasks = world.session.scalar(select(func.count(ReviewTask.id)))
     assert tasks == plans.latest_plan(world.session, batch.id).sample_size
+    result = runner.invoke(args=["verify", "push", batch.name])
+    assert result.exit_code == 0 and f"{tasks} review tasks imported" in result.output
+    for task in world.session.scalars(select(ReviewTask)):
+        reviewer = next(u for u in world.reviewers if u.id == task.reviewer_id)
+        world.as_user(reviewer).create_annotation(task.ls_task_id, world.verdict(), 2.0)
+    result = runner.invoke(args=["verify", "sync"])  # every batch under review
+    assert result.exit_code == 0 and f"{batch.name}: {tasks} new verdicts" in result.output
+    result = runner.invoke(args=["verify", "decide", batch.name])
+    assert result.exit_code == 0, result.output
+    assert "Decision: accepted" in result.output and "CI" in result.output
+    result = runner.invoke(args=["verify", "agreement", batch.name])
+    assert result.exit_code == 0 and "krippendorff_alpha" in result.output
+    result = runner.invoke(args=["release", batch.name, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "Released 30 items" in result.output and "manifest.json sha256" in result.output
+
+
+def test_push_and_sync_run_as_background_jobs_from_the_page(app, client, make_world, tmp_path):
+    app.config["JOBS_INLINE"] = True
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
+    batch = world.batch(20)
+    lead = make_user(world.session, email="lead@example.test", roles=("qa_lead",))
+    login(client, lead.email)
+    for action in ("plan", "assign", "push"):
+        response = client.post(f"/batches/{batch.id}/verification/{action}")
+        assert response.status_code == 302
+    from app.models import Job
+
+    jobs = world.session.scalars(select(Job)).all()
+    assert [(j.kind, j.state) for j in jobs] == [("verify_push", "done")]
+    assert jobs[0].result["imported"] == jobs[0].total > 0
+    world.session.expire_all()
+    assert all(t.ls_task_id for t in world.session.scalars(select(ReviewTask)))
