@@ -89,6 +89,8 @@ def _interval(n: int, correct: int, confidence: float) -> tuple[float | None, ..
 
 def void_batch(session: Session, batch: Batch, *, record: VerificationRecord) -> BatchDecision:
     """Void the batch at once because a verdict found illegal or harmful content (V1)."""
+    if batch.state == BatchState.VOID:  # a further finding changes nothing: void is final
+        return plans.latest_decision(session, batch.id)
     plan = plans.latest_plan(session, batch.id)
     decision = BatchDecision(
         batch_id=batch.id,

@@ -166,6 +166,10 @@ def test_release_refuses_each_refused_case_and_names_why(make_world, tmp_path):
     world.run(reviews.push_reviews, world.session, world.fake, void)
     world.session.commit()
     world.review(void, illegal_items={i.id for i in void.items})
+    from app.models import BatchDecision
+
+    voids = world.session.scalars(select(BatchDecision).where(BatchDecision.batch_id == void.id))
+    assert [d.decision for d in voids] == ["void"]  # several findings, one final decision
     assert "Batch void: it is void." in _refusal(world, tmp_path, "void")
     # Overlapped items on which the three annotators all disagree about the overall rating.
     overlapped = set()
