@@ -13,13 +13,17 @@ from labeling_rules.model import RuleSet
 
 
 def canonical_json(data: Any) -> str:
-    """Return `data` as canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
+    """Return `data` as canonical JSON: sorted keys, no spaces, UTF-8 text kept as is.
+
+    NaN and infinity are written as JSON's common extensions so that any parsed file,
+    even one the linter rejects, has a hash.
+    """
     return json.dumps(
         data,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
-        allow_nan=False,
+        allow_nan=True,
         default=str,
     )
 

@@ -87,6 +87,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "spelling.",
         "zh_CN": "'{key}' 不是 {where} 可用的键；是否应为 '{suggestion}'？请更正拼写。",
     },
+    "E112": {
+        "rule": "schema",
+        "en": "{where} is {value}, which is not a number a threshold can have. Write a finite "
+        "number such as 0.95.",
+        "zh_CN": "{where} 的取值 {value} 不是有效的有限数值。请填写有限数值，如 0.95。",
+    },
     "E102": {
         "rule": "schema",
         "en": "{where} must be {expected}, but it is {found}. Change the value; quote text that "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,11 @@ def _validator() -> Draft202012Validator:
 
 def check_schema(data: Any, report: Reporter) -> None:
     """Report every schema error of `data`, located and worded for a rule author."""
+    if _report_non_finite(data, (), report):
+        return  # NaN and infinity slip through every numeric bound; nothing else is judged
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    # jsonschema yields one `required` error per missing key, each listing all of them.
+    errors = _unique_required(errors)
     # A misspelt key is reported once, as a typo, not also as the required key it misses.
     typos = {
         (tuple(error.absolute_path), key): suggestion
@@ -44,6 +49,31 @@ def check_schema(data: Any, report: Reporter) -> None:
     corrected = {(path, suggestion) for (path, _), suggestion in typos.items()}
     for error in errors:
         _report(error, report, typos, corrected)
+
+
+def _report_non_finite(value: Any, path: tuple[Any, ...], report: Reporter) -> bool:
+    """Report every NaN or infinite number under `value`; return True if there was one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        report.add("E112", path, where=report.where(path), value=value)
+        return True
+    if not isinstance(value, dict | list):
+        return False
+    children = value.items() if isinstance(value, dict) else enumerate(value)
+    found = [_report_non_finite(child, (*path, key), report) for key, child in children]
+    return any(found)
+
+
+def _unique_required(errors: list[ValidationError]) -> list[ValidationError]:
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for error in errors:
+        if error.validator == "required":
+            path = tuple(error.absolute_path)
+            if path in seen:
+                continue
+            seen.add(path)
+        unique.append(error)
+    return unique
 
 
 def _typos(error: ValidationError) -> dict[str, str]:
