@@ -40,8 +40,12 @@ def _delete_queue_keys(connection, queue: str) -> None:
 
     rq_queue = Queue(queue, connection=connection)
     ids = set(rq_queue.get_job_ids())
-    for registry in (StartedJobRegistry, FinishedJobRegistry, FailedJobRegistry,
-                     ScheduledJobRegistry):
+    for registry in (
+        StartedJobRegistry,
+        FinishedJobRegistry,
+        FailedJobRegistry,
+        ScheduledJobRegistry,
+    ):
         ids.update(registry(queue=rq_queue).get_job_ids(cleanup=False))
     keys = [f"rq:job:{job_id}" for job_id in ids]
     keys += [key for key in connection.scan_iter(match=f"*{queue}*")]
@@ -88,10 +92,23 @@ class Workers:
     def start(self, *extra: str) -> subprocess.Popen:
         """Start a worker with a 1 s heartbeat (so a dead one is noticed within seconds)."""
         log = (self.log_dir / f"worker-{len(self.started) + 1}.log").open("wb")
-        command = [str(Path(sys.executable).parent / "labelgate"), "worker", "--heartbeat", "1",
-                   "--maintenance", "5", *extra]
-        process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        command = [
+            str(Path(sys.executable).parent / "labelgate"),
+            "worker",
+            "--heartbeat",
+            "1",
+            "--maintenance",
+            "5",
+            *extra,
+        ]
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         self.started.append(process)
         return process
@@ -114,23 +131,26 @@ class Workers:
 
     def logs(self) -> str:
         """Return every worker's output (for failure messages)."""
-        return "\n".join(p.read_text(errors="replace")[-3000:]
-                         for p in sorted(self.log_dir.glob("worker-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
+        )
 
 
 @pytest.fixture
 def workers(app, redis_queue, database_url, tmp_path) -> Iterator[Workers]:
     """Start `labelgate worker` processes on the test's database, Redis queue and settings."""
     env = dict(os.environ)
-    env.update({
-        "LABELGATE_DATABASE_URL": database_url,
-        "LABELGATE_REDIS_URL": redis_queue.url,
-        "LABELGATE_JOBS_QUEUE": redis_queue.queue,
-        "LABELGATE_JOB_RETRY_INTERVALS": "1,2,4,8",
-        "LABELGATE_PUBLIC_URL": app.config["PUBLIC_URL"],
-        "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
-        "LANG": "C.UTF-8",
-    })
+    env.update(
+        {
+            "LABELGATE_DATABASE_URL": database_url,
+            "LABELGATE_REDIS_URL": redis_queue.url,
+            "LABELGATE_JOBS_QUEUE": redis_queue.queue,
+            "LABELGATE_JOB_RETRY_INTERVALS": "1,2,4,8",
+            "LABELGATE_PUBLIC_URL": app.config["PUBLIC_URL"],
+            "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
+            "LANG": "C.UTF-8",
+        }
+    )
     pool = Workers(env, tmp_path)
     try:
         yield pool

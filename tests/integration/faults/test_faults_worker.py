@@ -27,9 +27,14 @@ def batch_of(app, session, label_studio_server):
     make_active_version(session)
 
     def make(n: int, name: str) -> Batch:
-        batch = batches.import_batch(session, jsonl(quality_items(n)), source="items.jsonl",
-                                     dataset_name="prompts", rule_set_key="response-quality",
-                                     batch_name=name)
+        batch = batches.import_batch(
+            session,
+            jsonl(quality_items(n)),
+            source="items.jsonl",
+            dataset_name="prompts",
+            rule_set_key="response-quality",
+            batch_name=name,
+        )
         session.commit()
         made.append(batch.id)
         return batch
@@ -53,8 +58,7 @@ def _enqueue(app, batch: Batch) -> int:
     with app.app_context():
         from app.extensions import db
 
-        return jobs.enqueue(db.session, "push", {"batch_id": batch.id},
-                            key=f"batch:{batch.id}").id
+        return jobs.enqueue(db.session, "push", {"batch_id": batch.id}, key=f"batch:{batch.id}").id
 
 
 def _assert_pushed_exactly_once(session, gateway, batch_id: int, n: int) -> None:
@@ -69,7 +73,8 @@ def _assert_pushed_exactly_once(session, gateway, batch_id: int, n: int) -> None
 
 
 def test_a_job_runs_on_a_worker_and_is_retried_with_backoff_while_label_studio_is_away(
-        app, session, workers, batch_of, label_studio_server, label_studio_gateway):
+    app, session, workers, batch_of, label_studio_server, label_studio_gateway
+):
     parts = urlsplit(label_studio_server.url)
     proxy = TcpProxy(parts.hostname, parts.port).start()
     try:
@@ -79,12 +84,18 @@ def test_a_job_runs_on_a_worker_and_is_retried_with_backoff_while_label_studio_i
         job_id = _enqueue(app, batch)
         assert _job(session, job_id).state == "queued"  # nothing runs in the test process
         workers.start()
-        first = wait_for(lambda: (j := _job(session, job_id)).state == "retrying" and j,
-                         timeout=60, what=f"the first attempt to fail\n{workers.logs()}")
+        first = wait_for(
+            lambda: (j := _job(session, job_id)).state == "retrying" and j,
+            timeout=60,
+            what=f"the first attempt to fail\n{workers.logs()}",
+        )
         assert "Label Studio could not" in first.message and "retry in" in first.message
         proxy.restore()
-        done = wait_for(lambda: (j := _job(session, job_id)).state in ("done", "failed") and j,
-                        timeout=60, what=f"the retry to finish\n{workers.logs()}")
+        done = wait_for(
+            lambda: (j := _job(session, job_id)).state in ("done", "failed") and j,
+            timeout=60,
+            what=f"the retry to finish\n{workers.logs()}",
+        )
         assert done.state == "done", done.message
         assert done.attempts >= 2 and done.result["imported"] == 40
         assert (done.done, done.total) == (40, 40)
@@ -100,21 +111,30 @@ def test_a_job_runs_on_a_worker_and_is_retried_with_backoff_while_label_studio_i
 
 
 def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_result(
-        app, session, workers, batch_of, label_studio_server, label_studio_gateway):
+    app, session, workers, batch_of, label_studio_server, label_studio_gateway
+):
     n = 5000
     workers.use_label_studio(label_studio_server.url, label_studio_server.token)
     batch = batch_of(n, "worker-killed")
     job_id = _enqueue(app, batch)
     first = workers.start()
-    wait_for(lambda: (j := _job(session, job_id)).state == "running" and 0 < j.done < n,
-             timeout=120, interval=0.02, what=f"the push to be under way\n{workers.logs()}")
+    wait_for(
+        lambda: (j := _job(session, job_id)).state == "running" and 0 < j.done < n,
+        timeout=120,
+        interval=0.02,
+        what=f"the push to be under way\n{workers.logs()}",
+    )
     workers.kill(first)
     stuck = _job(session, job_id)
     assert stuck.state == "running" and stuck.attempts == 1
 
     workers.start()
-    done = wait_for(lambda: (j := _job(session, job_id)).state in ("done", "failed") and j,
-                    timeout=180, interval=0.5, what=f"the rerun to finish\n{workers.logs()}")
+    done = wait_for(
+        lambda: (j := _job(session, job_id)).state in ("done", "failed") and j,
+        timeout=180,
+        interval=0.5,
+        what=f"the rerun to finish\n{workers.logs()}",
+    )
     assert done.state == "done", done.message
     assert done.attempts == 2
     assert (done.done, done.total) == (n, n)
