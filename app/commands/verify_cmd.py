@@ -414,6 +414,33 @@ def _register_supervise(cli: AppGroup) -> None:
             _("Spot-check %(id)d drew %(n)d pieces of work.", id=check.id, n=len(check.sample))
         )
 
+    @group.command("judge")
+    @click.argument("check_id", type=int)
+    @click.argument("arbitration_id", type=int)
+    @click.option("--as", "email", required=True, help="The supervisor's e-mail.")
+    @click.option("--upheld/--overturned", required=True)
+    @click.option("--note", default="")
+    def judge_cmd(check_id: int, arbitration_id: int, email: str, upheld: bool, note: str) -> None:
+        """Uphold or overturn one arbitration sampled by spot-check CHECK_ID."""
+
+        def action(session):
+            check = session.get(SupervisionCheck, check_id)
+            if check is None:
+                fail(_("No spot-check has the number %(id)d.", id=check_id))
+            supervision.judge_arbitration(
+                session, check, _user(session, email), arbitration_id, upheld=upheld, note=note
+            )
+            return supervision.summary(check)
+
+        facts = run_service(action)
+        click.echo(
+            _(
+                "%(judged)d of %(sampled)d judged.",
+                judged=facts["judged"],
+                sampled=facts["sampled"],
+            )
+        )
+
     @group.command("close")
     @click.argument("check_id", type=int)
     @click.option("--as", "email", required=True, help="The supervisor's e-mail.")

@@ -44,6 +44,7 @@ class Tally:
     outcomes: list[bool]  # True = the annotation was correct
     pending: int
     illegal: int
+    ordered: list[bool | None]  # per sample position; None while its verdict is missing
 
 
 def counted_verdict(session: Session, task_id: int) -> VerificationRecord | None:
@@ -63,21 +64,31 @@ def counted_verdict(session: Session, task_id: int) -> VerificationRecord | None
 
 def tally(session: Session, plan: VerificationPlan) -> Tally:
     """Return the plan's verdicts in sample order and how many tasks still wait."""
-    outcomes, pending, illegal = [], 0, 0
     tasks = session.scalars(
-        select(ReviewTask)
+        select(ReviewTask.id)
         .where(ReviewTask.plan_id == plan.id, ReviewTask.purpose == "sample")
         .order_by(ReviewTask.position)
     ).all()
-    for task in tasks:
-        record = counted_verdict(session, task.id)
-        if record is None:
-            pending += 1
-            continue
-        outcomes.append(bool(record.correct))
-        illegal += record.illegal_content
-    pending += max(0, plan.sample_size - len(tasks))
-    return Tally(outcomes, pending, illegal)
+    # One query for every counted verdict of the plan; the newest per task wins.
+    verdicts: dict[int, VerificationRecord] = {}
+    for record in session.scalars(
+        select(VerificationRecord)
+        .join(ReviewTask, ReviewTask.id == VerificationRecord.task_id)
+        .where(
+            ReviewTask.plan_id == plan.id,
+            ReviewTask.purpose == "sample",
+            VerificationRecord.quarantined.is_(False),
+            VerificationRecord.deleted_at.is_(None),
+            VerificationRecord.correct.is_not(None),
+        )
+        .order_by(VerificationRecord.id)
+    ):
+        verdicts[record.task_id] = record
+    ordered = [verdicts[t].correct if t in verdicts else None for t in tasks]
+    outcomes = [bool(v) for v in ordered if v is not None]
+    pending = ordered.count(None) + max(0, plan.sample_size - len(tasks))
+    illegal = sum(verdicts[t].illegal_content for t in tasks if t in verdicts)
+    return Tally(outcomes, pending, illegal, ordered)
 
 
 def _interval(n: int, correct: int, confidence: float) -> tuple[float | None, ...]:
@@ -199,11 +210,13 @@ def _switch(session: Session, batch: Batch, plan: VerificationPlan, defects: int
 def _sequential(
     session: Session, plan: VerificationPlan, counts: Tally
 ) -> tuple[str | None, list[dict], int]:
-    """Walk the verdicts in order until Wald's test decides; return (decision, reasons, n)."""
+    """Walk the verdicts in sample order until Wald's test decides (a gap stops the walk)."""
     p = plan.parameters
     test = SPRT(p["p0"], p["p1"], alpha=p["alpha"], beta=p["beta"])
-    defects = 0
-    for n, correct in enumerate(counts.outcomes, start=1):
+    defects, n = 0, 0
+    for n, correct in enumerate(counts.ordered, start=1):
+        if correct is None:
+            return None, [], n - 1
         defects += not correct
         verdict = test.decide(n, defects)
         if verdict != "continue":
@@ -212,7 +225,7 @@ def _sequential(
                 [{"code": f"sprt_{verdict}", "defects": defects, "n": n}],
                 n,
             )
-    return None, [], len(counts.outcomes)
+    return None, [], n
 
 
 def decide(session: Session, batch: Batch) -> BatchDecision | None:

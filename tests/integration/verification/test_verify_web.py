@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from app.models import Arbitration, Item, ReviewTask, VerificationRecord
+from app.models import Arbitration, Item, ReviewTask, SupervisionCheck, VerificationRecord
 from app.services.label_studio import webhook_secret
 from app.services.verification import plans, reviews
 from app.services.verification.reviews import review_webhook_secret
@@ -169,3 +169,106 @@ def test_push_and_sync_run_as_background_jobs_from_the_page(app, client, make_wo
     assert jobs[0].result["imported"] == jobs[0].total > 0
     world.session.expire_all()
     assert all(t.ls_task_id for t in world.session.scalars(select(ReviewTask)))
+
+
+def test_cli_arbitrates_and_supervises(app, make_world, tmp_path):
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
+    batch = world.batch(5)
+    item = world.session.scalar(select(Item).where(Item.batch_id == batch.id))
+    row = Arbitration(
+        batch_id=batch.id,
+        item_id=item.id,
+        control="accuracy",
+        labels_considered=[
+            {"annotator": world.annotators[0].id, "label": "accurate"},
+            {"annotator": world.annotators[1].id, "label": "inaccurate"},
+        ],
+    )
+    world.session.add(row)
+    world.session.commit()
+    make_user(world.session, email="arb@example.test", roles=("arbitrator",))
+    make_user(world.session, email="sup@example.test", roles=("supervisor",))
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["arbitrate", "list", batch.name])
+    assert listed.exit_code == 0 and "accurate" in listed.output and "inaccurate" in listed.output
+    by_annotator = runner.invoke(
+        args=[
+            "arbitrate",
+            "decide",
+            str(row.id),
+            "--as",
+            world.annotators[0].email,
+            "--outcome",
+            "discard",
+        ]
+    )
+    assert by_annotator.exit_code == 1 and "Only an arbitrator" in by_annotator.output
+    done = runner.invoke(
+        args=[
+            "arbitrate",
+            "decide",
+            str(row.id),
+            "--as",
+            "arb@example.test",
+            "--outcome",
+            "submit",
+            "--label",
+            "accurate",
+        ]
+    )
+    assert done.exit_code == 0 and "decided: submit" in done.output
+    drawn = runner.invoke(
+        args=[
+            "supervise",
+            "draw",
+            batch.name,
+            "--as",
+            "sup@example.test",
+            "--role",
+            "arbitrator",
+            "--seed",
+            "4",
+        ]
+    )
+    assert drawn.exit_code == 0 and "drew 1 pieces of work" in drawn.output
+    check = world.session.scalar(select(SupervisionCheck))
+    early = runner.invoke(
+        args=[
+            "supervise",
+            "close",
+            str(check.id),
+            "--as",
+            "sup@example.test",
+            "--risks",
+            "none",
+            "--handling",
+            "none needed",
+        ]
+    )
+    assert early.exit_code == 1 and "not judged yet" in early.output
+    judged = runner.invoke(
+        args=[
+            "supervise",
+            "judge",
+            str(check.id),
+            str(row.id),
+            "--as",
+            "sup@example.test",
+            "--upheld",
+        ]
+    )
+    assert judged.exit_code == 0 and "1 of 1 judged" in judged.output
+    closed = runner.invoke(
+        args=[
+            "supervise",
+            "close",
+            str(check.id),
+            "--as",
+            "sup@example.test",
+            "--risks",
+            "none",
+            "--handling",
+            "none needed",
+        ]
+    )
+    assert closed.exit_code == 0 and "1 of 1 held up" in closed.output
