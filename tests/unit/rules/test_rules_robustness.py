@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labeling_rules import RuleFileError, lint_text, load_rule_set
+from labeling_rules import RuleFileError, content_hash, lint_text, load_rule_set
 
 DATA = Path(__file__).with_name("data")
 SOURCES = [
@@ -40,6 +40,9 @@ PIECES = [
     "A.9.9",
     "风险",
     "\x00",
+    ".nan",
+    "-.inf",
+    "? ",
     "\ufeff",
 ]
 
@@ -84,6 +87,10 @@ def test_edits_give_findings_never_exceptions(text: str, lang: str):
         assert any(f.is_error for f in error.findings)
     else:
         assert not any(f.is_error for f in findings)
+    try:
+        assert len(content_hash(text)) == 64
+    except RuleFileError as error:
+        assert error.findings[0].code.startswith("E00")
 
 
 @settings(max_examples=200, deadline=None)
