@@ -113,6 +113,20 @@ def enforce_access() -> None:
         _deny(is_api, 403)
 
 
+def enforce_isolation() -> None:
+    """Before each request: refuse a batch's pages to those not granted its security data."""
+    batch_id = (request.view_args or {}).get("batch_id")
+    roles = required_roles(request.endpoint)
+    if batch_id is None or roles is None or ANONYMOUS in roles:
+        return  # No batch in the address, or a machine endpoint with its own secret.
+    from app.models import Batch
+    from app.services.isolation import may_read_batch
+
+    batch = db.session.get(Batch, batch_id)
+    if batch is not None and not may_read_batch(db.session, g.get("user"), batch):
+        _deny(_is_api(request.endpoint), 403)
+
+
 def _clear_actor(_exc: BaseException | None = None) -> None:
     token = g.pop("actor_token", None)
     if token is not None:
@@ -143,4 +157,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     app.before_request(enforce_access)
+    app.before_request(enforce_isolation)
     app.teardown_request(_clear_actor)

@@ -42,6 +42,7 @@ from app.models import (
 from app.services import assignment, batches
 from app.services.csv_export import csv_row
 from app.services.errors import ServiceError
+from app.services.isolation import readable_batches
 from app.web.access import allow
 from app.web.forms import EmptyForm
 from app.web.paging import Pager, page_arg
@@ -73,7 +74,8 @@ def _batch_or_404(batch_id: int) -> Batch:
 def index():
     """List batches, newest first, filterable by state and dataset."""
     page, per_page = page_arg()
-    stmt = select(Batch, Dataset.name).join(Dataset, Dataset.id == Batch.dataset_id)
+    stmt = readable_batches(select(Batch, Dataset.name).join(
+        Dataset, Dataset.id == Batch.dataset_id), g.user)
     state = request.args.get("state", "")
     if state:
         stmt = stmt.where(Batch.state == state[:16])
@@ -95,9 +97,9 @@ def export():
     writer = csv.writer(buffer)
     writer.writerow(("id", "name", "dataset", "state", "kind", "items", "ls_project",
                      "created_at", "pushed_at", "last_synced_at"))
-    for batch, dataset in db.session.execute(
+    for batch, dataset in db.session.execute(readable_batches(
             select(Batch, Dataset.name).join(Dataset, Dataset.id == Batch.dataset_id)
-            .order_by(Batch.id)):
+            .order_by(Batch.id), g.user)):
         writer.writerow(csv_row(batch.id, batch.name, dataset, batch.state, batch.kind,
                                 batch.item_count, batch.ls_project_id or "", batch.created_at,
                                 batch.pushed_at or "", batch.last_synced_at or ""))
@@ -234,6 +236,7 @@ def quarantine():
             .join(Batch, Batch.id == Annotation.batch_id)
             .join(Item, Item.id == Annotation.item_id)
             .where(Annotation.quarantined.is_(True)))
+    stmt = readable_batches(stmt, g.user)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.execute(stmt.order_by(Annotation.id.desc())
                               .offset((page - 1) * per_page).limit(per_page)).all()
