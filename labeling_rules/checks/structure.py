@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from labeling_rules.compile_ls import (
+    CORRECTED_PREFIX,
+    DEFECTS,
+    ILLEGAL,
+    REVIEW_LABEL_KEY,
+    VERDICT,
+)
 from labeling_rules.messages import TYPE_WORDS
 from labeling_rules.report import Reporter
 from labeling_rules.source import DocPath, type_name
 
-RESERVED_NAMES = frozenset({"review_label", "verdict", "defects", "illegal_content"})
-RESERVED_PREFIX = "corrected_"
+# The review config's own tags; a field or control of the same name would clash with them.
+RESERVED_NAMES = frozenset({REVIEW_LABEL_KEY, VERDICT, DEFECTS, ILLEGAL})
 LABELLED_TYPES = frozenset({"single_choice", "multiple_choice", "rating", "span_labels"})
 # Which field types a control may point at, when the control type restricts it.
 ALLOWED_FIELD_TYPES = {"span_labels": {"text"}, "text_correction": {"text", "html"}}
@@ -17,7 +24,7 @@ ALLOWED_FIELD_TYPES = {"span_labels": {"text"}, "text_correction": {"text", "htm
 
 def is_reserved(name: str) -> bool:
     """Return True when `name` is taken by the review project's own tags."""
-    return name in RESERVED_NAMES or name.startswith(RESERVED_PREFIX)
+    return name in RESERVED_NAMES or name.startswith(CORRECTED_PREFIX)
 
 
 def value_fits(field_type: str, value: Any) -> bool:
