@@ -22,6 +22,9 @@ DEMO_USERS = (
     ("reviewer@demo.labelgate", "Ren Reviewer", "reviewer"),
     ("arbitrator@demo.labelgate", "Ai Arbitrator", "arbitrator"),
     ("annotator@demo.labelgate", "An Annotator", "annotator"),
+    # Two more, so that overlapped items can get their three distinct annotators.
+    ("annotator2@demo.labelgate", "Bo Annotator", "annotator"),
+    ("annotator3@demo.labelgate", "Cai Annotator", "annotator"),
     ("auditor@demo.labelgate", "Au Auditor", "auditor"),
 )
 
@@ -68,13 +71,17 @@ def seed_work(session) -> list[str]:
             licence="CC0-1.0", collection_record="written for the Labelgate demo",
             notes="Instruction–response pairs for trying the workbench.")
         notes.append("dataset demo-prompts registered")
-    annotator = user_service.user_by_email(session, "annotator@demo.labelgate")
     version = session.scalar(select(RuleVersion).join(RuleVersion.rule_set).where(
         RuleVersion.status == VersionStatus.ACTIVE).where(
         RuleVersion.rule_set.has(key="response-quality")))
-    if qualifications.current(session, annotator.id, version.rule_set_id, version.major) is None:
-        qualifications.grant(session, annotator, version.rule_set, version.major,
-                             reason="demo seed: qualified without training, for a first look")
+    for email, _name, role in DEMO_USERS:
+        if role != "annotator":
+            continue
+        annotator = user_service.user_by_email(session, email)
+        if qualifications.current(session, annotator.id, version.rule_set_id,
+                                  version.major) is None:
+            qualifications.grant(session, annotator, version.rule_set, version.major,
+                                 reason="demo seed: qualified without training, for a first look")
     if session.scalar(select(Batch.id).where(Batch.name == "demo-batch-1")) is None:
         raw = (Path(__file__).resolve().parent.parent / "demo" / "items.jsonl").read_bytes()
         batches.import_batch(session, raw, source="items.jsonl", dataset_name="demo-prompts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -18,9 +19,22 @@ def register(cli: AppGroup) -> None:
     @click.option("--timeout", default=60, show_default=True, type=int)
     def serve(bind: str, workers: int, threads: int, timeout: int) -> None:
         """Serve the workbench with gunicorn."""
+        # Run gunicorn from this interpreter: the virtualenv's bin need not be on PATH.
         args = [
-            "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-            "--timeout", str(timeout), "--access-logfile", "-", "app.wsgi:app",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            str(timeout),
+            "--access-logfile",
+            "-",
+            "app.wsgi:app",
         ]
         click.echo(f"serving on http://{bind} with {workers} workers")
-        os.execvp("gunicorn", args)
+        os.execv(sys.executable, args)
