@@ -1,36 +1,30 @@
-"""Look up rule versions and their parsed rule sets (read-only helpers shared by services)."""
+"""The two look-ups most services need, in the form they need them.
+
+Thin wrappers over `app.services.rules.lookup`, which owns parsing and its cache: services
+that import batches or assign work want "the active version, or a message saying what to
+do", and "the parsed rules of this version".
+"""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import RuleSetRecord, RuleVersion, VersionStatus
+from app.models import RuleSetRecord, RuleVersion
 from app.services.errors import NotFound
-from labeling_rules import RuleSet, load_rule_set
+from app.services.rules.lookup import active_version as _active_or_none
+from app.services.rules.lookup import load as rule_set_of
 
-
-@lru_cache(maxsize=64)
-def _parse(content_sha256: str, content: str) -> RuleSet:
-    return load_rule_set(content, source_name=f"rule-version-{content_sha256[:12]}")
-
-
-def rule_set_of(version: RuleVersion) -> RuleSet:
-    """Return the parsed rules of a stored version (cached by content hash)."""
-    return _parse(version.content_sha256, version.content)
+__all__ = ["active_version", "rule_set_of"]
 
 
 def active_version(session: Session, key: str) -> RuleVersion:
     """Return the active version of rule set `key`, or raise NotFound saying what to do."""
-    record = session.scalar(select(RuleSetRecord).where(RuleSetRecord.key == key))
-    if record is None:
+    version = _active_or_none(session, key)
+    if version is not None:
+        return version
+    if session.scalar(select(RuleSetRecord.id).where(RuleSetRecord.key == key)) is None:
         raise NotFound(_("No rule set has the id “%(key)s”. Publish it first.", key=key))
-    version = session.scalar(select(RuleVersion).where(
-        RuleVersion.rule_set_id == record.id, RuleVersion.status == VersionStatus.ACTIVE))
-    if version is None:
-        raise NotFound(_("Rule set “%(key)s” has no active version. Approve and activate one "
-                         "first.", key=key))
-    return version
+    raise NotFound(_("Rule set “%(key)s” has no active version. Approve and activate one "
+                     "first.", key=key))
