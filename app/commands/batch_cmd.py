@@ -95,7 +95,8 @@ def register(cli: AppGroup) -> None:
                 return
             time.sleep(every)
 
-    quals_group = AppGroup("qualifications", help="Grant qualifications (until training).")
+    quals_group = AppGroup("qualifications",
+                           help="Grant a qualification by hand (audited).")
 
     @quals_group.command("grant")
     @click.argument("email")
