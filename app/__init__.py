@@ -131,8 +131,10 @@ def _template_helpers(app: Flask) -> None:
             "current": user,
             "nav": _nav(user),
             "locale": "zh_CN" if get_locale().language == "zh" else "en",
-            "language_form": LanguageForm(),
-            "logout_form": EmptyForm(),
+            # No formdata: these only render tokens, and reading the request's form here
+            # would raise again inside the 413 page of an oversize request.
+            "language_form": LanguageForm(formdata=None),
+            "logout_form": EmptyForm(formdata=None),
             "role_names": ROLE_NAMES,
             "modality_names": MODALITY_NAMES,
             "source_type_names": SOURCE_TYPE_NAMES,
