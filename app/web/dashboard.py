@@ -8,16 +8,23 @@ from flask import Blueprint, Response, abort, current_app, flash, render_templat
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Annotation, User
+from app.models import User
 from app.services import compliance
 from app.services.dashboard import agreement, annotators, batch_page, filters, labels, overview
-from app.services.dashboard.cache import cached
 from app.services.dashboard.control_chart import p_chart
 from app.services.verification.decisions import reason_text
 from app.web import charts
 from app.web.access import allow
 from app.web.dashboard_csv import TABLES, csv_response
-from app.web.dashboard_figures import annotator_table, limits, pace_policy, peers, statuses
+from app.web.dashboard_figures import (
+    annotator_table,
+    limits,
+    pace_policy,
+    pair_matrix,
+    peers,
+    per_label,
+    statuses,
+)
 from app.web.labels import STATE_NAMES
 from app.web.oc_chart import oc_chart
 from app.web.paging import Pager, page_arg
@@ -169,12 +176,7 @@ def annotator(user_id: int):
     )[0]
     periods = annotators.error_periods(db.session, flt, user.id)
     chart = p_chart([(p.week.isoformat(), p.n, p.defects) for p in periods])
-    versions = (
-        db.session.query(Annotation.rule_version_id)
-        .filter(Annotation.user_id == user.id)
-        .distinct()
-    )
-    controls = dict(labels.matrix_controls(db.session, versions))
+    controls = dict(labels.user_controls(db.session, user.id))
     control = _chosen(list(controls), "control")
     matrix = (
         labels.confusion(db.session, flt, control, controls[control], user_id=user.id)
@@ -207,29 +209,19 @@ def agreement_page():
     """Agreement per batch and control with CIs, the annotator-pair heatmap, per-label
     coefficients with CIs."""
     flt = current_filter()
-    found = agreement.reports(db.session, flt)
-    controls = agreement.controls_of(found)
+    controls = agreement.controls_of(db.session, flt)
     control = request.args.get("control") if request.args.get("control") in controls else None
-    pairs = cached(
-        ("pairs", flt.key(), control), lambda: agreement.pair_matrix(db.session, found, control)
-    )
-    batches = list(dict.fromkeys((r.batch_id, name) for r, name in found))
+    batches = agreement.report_batches(db.session, flt)
     chosen = request.args.get("batch", type=int)
     chosen = chosen if chosen in {b for b, _n in batches} else (batches[0][0] if batches else None)
-    label_controls = [r.control for r, _n in found if r.batch_id == chosen]
+    label_controls = agreement.controls_of(db.session, flt, chosen) if chosen else []
     label_control = _chosen(label_controls, "label_control")
-    per_label = []
-    if chosen is not None and label_control is not None:
-        stamp = max(r.computed_at for r, _n in found if r.batch_id == chosen)
-        per_label = cached(
-            ("labels", chosen, label_control, stamp),
-            lambda: agreement.per_label(db.session, chosen, label_control),
-        )
     page, per_page = page_arg()
+    pairs = pair_matrix(flt, control)
     return _page(
         "dashboard/agreement.html",
-        found=found[(page - 1) * per_page : page * per_page],
-        pager=Pager(page, per_page, len(found)),
+        found=agreement.report_rows(db.session, flt, offset=(page - 1) * per_page, limit=per_page),
+        pager=Pager(page, per_page, agreement.report_count(db.session, flt)),
         controls=controls,
         control=control,
         pairs=pairs,
@@ -238,7 +230,7 @@ def agreement_page():
         chosen=chosen,
         label_controls=label_controls,
         label_control=label_control,
-        per_label=per_label,
+        per_label=per_label(chosen, label_control),
     )
 
 

@@ -9,12 +9,11 @@ from collections.abc import Callable, Iterable
 from flask import Response, abort, current_app, request
 
 from app.extensions import db
-from app.models import Annotation
 from app.services.csv_export import csv_row
 from app.services.dashboard import agreement, annotators, batch_page, labels, overview
 from app.services.dashboard.control_chart import p_chart
 from app.services.dashboard.filters import DashboardFilter
-from app.web.dashboard_figures import annotator_table, statuses
+from app.web.dashboard_figures import annotator_table, pair_matrix, statuses
 
 Table = tuple[tuple[str, ...], Iterable[Iterable[object]]]
 
@@ -128,8 +127,7 @@ def _confusion_rows(matrix: labels.Confusion) -> Table:
     )
 
 
-def _matrix(flt: DashboardFilter, versions, **who) -> Table:
-    controls = dict(labels.matrix_controls(db.session, versions))
+def _matrix(flt: DashboardFilter, controls: dict[str, list[str]], **who) -> Table:
     control = request.args.get("control")
     if control not in controls:
         abort(404)
@@ -138,7 +136,8 @@ def _matrix(flt: DashboardFilter, versions, **who) -> Table:
 
 def _batch_confusion(flt: DashboardFilter) -> Table:
     b = batch_page.batch(db.session, _arg("batch")) or abort(404)
-    return _matrix(flt, [b.rule_version_id], batch_id=b.id)
+    controls = dict(labels.matrix_controls(db.session, [b.rule_version_id]))
+    return _matrix(flt, controls, batch_id=b.id)
 
 
 def _batch_arbitrations(flt: DashboardFilter) -> Table:
@@ -244,10 +243,7 @@ def _annotator_periods(flt: DashboardFilter) -> Table:
 
 def _annotator_confusion(flt: DashboardFilter) -> Table:
     uid = _arg("user")
-    versions = (
-        db.session.query(Annotation.rule_version_id).filter(Annotation.user_id == uid).distinct()
-    )
-    return _matrix(flt, versions, user_id=uid)
+    return _matrix(flt, dict(labels.user_controls(db.session, uid)), user_id=uid)
 
 
 def _annotator_training(flt: DashboardFilter) -> Table:
@@ -279,39 +275,35 @@ def _annotator_training(flt: DashboardFilter) -> Table:
 
 
 def _agreement_reports(flt: DashboardFilter) -> Table:
-    return (
-        (
-            "batch",
-            "control",
-            "coefficient",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "threshold",
-            "items",
-            "computed_at",
-        ),
-        (
-            [
-                name,
-                r.control,
-                r.coefficient,
-                r.estimate,
-                r.ci_low,
-                r.ci_high,
-                r.threshold,
-                r.items,
-                r.computed_at,
-            ]
-            for r, name in agreement.reports(db.session, flt)
-        ),
+    header = (
+        "batch",
+        "control",
+        "coefficient",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "threshold",
+        "items",
+        "computed_at",
+    )
+    return header, (
+        [
+            r.batch,
+            r.control,
+            r.coefficient,
+            r.estimate,
+            r.ci_low,
+            r.ci_high,
+            r.threshold,
+            r.items,
+            r.computed_at,
+        ]
+        for r in agreement.report_rows(db.session, flt)
     )
 
 
 def _agreement_pairs(flt: DashboardFilter) -> Table:
-    pairs = agreement.pair_matrix(
-        db.session, agreement.reports(db.session, flt), request.args.get("control") or None
-    )
+    pairs = pair_matrix(flt, request.args.get("control") or None)
     people = pairs.annotators
     return ("annotator_a", "annotator_b", "kappa", "items"), (
         [a, b, pairs.kappa[i][j], pairs.shared[i][j]]

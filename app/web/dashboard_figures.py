@@ -26,7 +26,28 @@ def limits() -> dict[int, float]:
 def peers(flt: filters.DashboardFilter) -> dict[int, tuple[float | None, int]]:
     """Return each annotator's mean kappa with peers under the filter (cached)."""
     return cached(
-        ("peers", flt.key()), lambda: agreement.peer_agreement(agreement.reports(db.session, flt))
+        ("peers", flt.key()),
+        lambda: agreement.peer_agreement(agreement.pair_lists(db.session, flt)),
+    )
+
+
+def pair_matrix(flt: filters.DashboardFilter, control: str | None) -> agreement.PairMatrix:
+    """Return the annotator-pair kappas under the filter, one control or all (cached)."""
+    return cached(
+        ("pairs", flt.key(), control),
+        lambda: agreement.pair_matrix(db.session, agreement.pair_lists(db.session, flt), control),
+    )
+
+
+def per_label(batch_id: int | None, control: str | None) -> list[agreement.LabelAgreement]:
+    """Return per-label alpha with bootstrap CIs for one batch's control (cached until the
+    batch's agreement is measured again)."""
+    if batch_id is None or control is None:
+        return []
+    stamp = agreement.computed_at(db.session, batch_id)
+    return cached(
+        ("labels", batch_id, control, stamp),
+        lambda: agreement.per_label(db.session, batch_id, control),
     )
 
 

@@ -20,23 +20,87 @@ from qa.agreement import bootstrap_ci, krippendorff_alpha, reliability_matrix
 RESAMPLES = 500
 
 
-def reports(session: Session, flt: DashboardFilter) -> list[tuple[AgreementReport, str]]:
-    """Return the agreement reports of the filtered batches with their batch names."""
-    return list(
-        session.execute(
-            select(AgreementReport, Batch.name)
-            .join(Batch, Batch.id == AgreementReport.batch_id)
-            .where(Batch.id.in_(flt.batch_ids()), *flt.in_period(AgreementReport.computed_at))
-            .order_by(Batch.id.desc(), AgreementReport.control)
-        )
+@dataclass(frozen=True)
+class ReportRow:
+    """One agreement measurement of a batch's control, without its per-pair detail."""
+
+    batch_id: int
+    batch: str
+    control: str
+    coefficient: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    threshold: float
+    items: int
+    computed_at: object
+
+
+def _filtered(stmt, flt: DashboardFilter):
+    return (
+        stmt.select_from(AgreementReport)
+        .join(Batch, Batch.id == AgreementReport.batch_id)
+        .where(*flt.of_batches(Batch.id), *flt.in_period(AgreementReport.computed_at))
     )
 
 
+def report_rows(
+    session: Session, flt: DashboardFilter, *, offset: int = 0, limit: int | None = None
+) -> list[ReportRow]:
+    """Return the filtered batches' agreement measurements, newest batch first."""
+    columns = (
+        AgreementReport.batch_id,
+        Batch.name,
+        AgreementReport.control,
+        AgreementReport.coefficient,
+        AgreementReport.estimate,
+        AgreementReport.ci_low,
+        AgreementReport.ci_high,
+        AgreementReport.threshold,
+        AgreementReport.items,
+        AgreementReport.computed_at,
+    )
+    stmt = _filtered(select(*columns), flt).order_by(Batch.id.desc(), AgreementReport.control)
+    return [ReportRow(*row) for row in session.execute(stmt.offset(offset).limit(limit))]
+
+
+def report_count(session: Session, flt: DashboardFilter) -> int:
+    """Return how many measurements the filter keeps."""
+    return session.scalar(_filtered(select(func.count(AgreementReport.id)), flt)) or 0
+
+
+def report_batches(session: Session, flt: DashboardFilter) -> list[tuple[int, str]]:
+    """Return (id, name) of the batches with measurements, newest first."""
+    stmt = _filtered(select(Batch.id, Batch.name), flt).distinct().order_by(Batch.id.desc())
+    return [(bid, name) for bid, name in session.execute(stmt)]
+
+
+def controls_of(session: Session, flt: DashboardFilter, batch_id: int | None = None) -> list[str]:
+    """Return the controls measured under the filter (or in one batch), sorted."""
+    stmt = _filtered(select(AgreementReport.control), flt).distinct()
+    if batch_id is not None:
+        stmt = stmt.where(AgreementReport.batch_id == batch_id)
+    return sorted(session.scalars(stmt))
+
+
+def computed_at(session: Session, batch_id: int):
+    """Return when the batch's agreement was last measured (a cache key)."""
+    return session.scalar(
+        select(func.max(AgreementReport.computed_at)).where(AgreementReport.batch_id == batch_id)
+    )
+
+
+def pair_lists(session: Session, flt: DashboardFilter) -> list[tuple[str, list]]:
+    """Return (control, per-pair kappas) of every filtered measurement."""
+    stmt = _filtered(select(AgreementReport.control, AgreementReport.per_pair), flt)
+    return [(control, pairs or []) for control, pairs in session.execute(stmt)]
+
+
 def _pairs(found, control: str | None):
-    for report, _name in found:
-        if control is not None and report.control != control:
+    for measured, pairs in found:
+        if control is not None and measured != control:
             continue
-        for pair in report.per_pair or []:
+        for pair in pairs:
             kappa = pair.get("kappa")
             if kappa is not None and not math.isnan(kappa) and pair.get("n"):
                 yield int(pair["a"]), int(pair["b"]), float(kappa), int(pair["n"])
@@ -52,7 +116,7 @@ class PairMatrix:
 
 
 def pair_matrix(session: Session, found, control: str | None = None) -> PairMatrix:
-    """Return the annotator-pair matrix of the reports (one control, or all pooled)."""
+    """Return the annotator-pair matrix of `pair_lists` (one control, or all pooled)."""
     sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
     for a, b, kappa, n in _pairs(found, control):
         for key in ((a, b), (b, a)):
@@ -153,8 +217,3 @@ def _order(label: str):
 
 def _number(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
-
-
-def controls_of(found) -> list[str]:
-    """Return the controls the reports cover, sorted."""
-    return sorted({report.control for report, _name in found})

@@ -37,6 +37,13 @@ class DashboardFilter:
         """Return a SELECT of the ids of the batches of the rule set and dataset."""
         return self.scope.batch_ids()
 
+    def of_batches(self, column) -> list:
+        """Return the condition keeping `column` (a batch id) within the rule set and dataset:
+        none without them, so the planner can use the other indexes freely."""
+        if self.rule_set_id is None and self.dataset_id is None:
+            return []
+        return [column.in_(self.batch_ids())]
+
     def on_batches(self, stmt: Select) -> Select:
         """Narrow a statement over `Batch` to the rule set and dataset."""
         if self.dataset_id is not None:

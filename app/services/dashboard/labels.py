@@ -83,7 +83,7 @@ def confusion(
             (ConsensusLabel.item_id == Annotation.item_id) & (ConsensusLabel.control == control),
         )
         .where(
-            Annotation.batch_id.in_(flt.batch_ids()),
+            *flt.of_batches(Annotation.batch_id),
             ~Annotation.id.in_(
                 select(Correction.correction_annotation_id).where(
                     Correction.correction_annotation_id.is_not(None)
@@ -108,3 +108,9 @@ def confusion(
     for f, g, n in cells:
         counts[index[f], index[g]] += n
     return Confusion(control, labels, counts)
+
+
+def user_controls(session: Session, user_id: int) -> list[tuple[str, list[str]]]:
+    """Return the matrix controls of the rule versions a person annotated under."""
+    versions = select(Annotation.rule_version_id).where(Annotation.user_id == user_id)
+    return matrix_controls(session, versions.distinct())

@@ -78,7 +78,7 @@ def trend(session: Session, flt: DashboardFilter, *, today: date | None = None) 
     decided = (
         select(BatchDecision.decision, day(BatchDecision.decided_at), func.count(BatchDecision.id))
         .where(
-            BatchDecision.batch_id.in_(window.batch_ids()),
+            *window.of_batches(BatchDecision.batch_id),
             *window.in_period(BatchDecision.decided_at),
         )
         .group_by(BatchDecision.decision, day(BatchDecision.decided_at))
@@ -171,7 +171,7 @@ def _low_agreement(session: Session, flt: DashboardFilter) -> Alert:
         .join(Batch, Batch.id == AgreementReport.batch_id)
         .where(
             AgreementReport.estimate < AgreementReport.threshold,
-            Batch.id.in_(flt.batch_ids()),
+            *flt.of_batches(Batch.id),
             *flt.in_period(AgreementReport.computed_at),
         )
         .order_by(AgreementReport.estimate)
@@ -216,7 +216,7 @@ def _quarantined(session: Session, flt: DashboardFilter) -> Alert:
         .join(Batch, Batch.id == Annotation.batch_id)
         .where(
             Annotation.quarantined.is_(True),
-            Batch.id.in_(flt.batch_ids()),
+            *flt.of_batches(Batch.id),
             *flt.in_period(Annotation.ingested_at),
         )
         .group_by(Batch.id, Batch.name)

@@ -73,7 +73,7 @@ def test_annotator_rows_equal_qa_on_the_same_records(app, session, run):
     with app.app_context():
         policy = pace.PacePolicy()
         limits = pace.thresholds(session, policy)
-        peers = agreement.peer_agreement(agreement.reports(session, EVERYTHING))
+        peers = agreement.peer_agreement(agreement.pair_lists(session, EVERYTHING))
         rows = {
             r.email: r
             for r in annotators.annotator_rows(
@@ -114,7 +114,7 @@ def _ratings(session, control):
 
 
 def test_agreement_pairs_and_labels_equal_qa(app, session, run):
-    found = agreement.reports(session, EVERYTHING)
+    found = agreement.pair_lists(session, EVERYTHING)
     for control in ("accuracy", "overall"):
         rows = _ratings(session, control)
         items, anns, values = (list(c) for c in zip(*rows, strict=True))
