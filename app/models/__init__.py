@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base, utcnow
+from app.models.dashboard_indexes import ANNOTATIONS_BY_USER, ARBITRATIONS_BY_BATCH
 from app.models.datasets import Dataset
 from app.models.jobs import Job
 from app.models.rules import RuleSetRecord, RuleVersion, VersionStatus
@@ -34,6 +35,8 @@ from app.models.work import (
 )
 
 __all__ = [
+    "ANNOTATIONS_BY_USER",
+    "ARBITRATIONS_BY_BATCH",
     "ExamAttempt",
     "Job",
     "PracticeAttempt",
