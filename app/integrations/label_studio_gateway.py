@@ -258,6 +258,8 @@ def parse_timestamp(value: str | datetime) -> datetime:
     """Return an aware datetime from Label Studio's ISO 8601 text (``Z`` means UTC)."""
     if isinstance(value, datetime):
         return value
+    if not isinstance(value, str):
+        raise ValueError(f"A timestamp must be ISO 8601 text, not {type(value).__name__}.")
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -270,20 +272,51 @@ def annotation_from_payload(
     author = annotation.get("completed_by")
     if isinstance(author, Mapping):  # some payloads nest the user object
         author = author.get("id")
+    if task_data is not None and not isinstance(task_data, Mapping):
+        raise ValueError("A task's data must be a JSON object.")
     item_id = (task_data or {}).get(ITEM_ID_FIELD)
     lead_time = annotation.get("lead_time")
     return LSAnnotation(
-        id=int(annotation["id"]),
-        task_id=int(annotation["task"]),
+        id=identifier(annotation["id"], "annotation id"),
+        task_id=identifier(annotation["task"], "task id"),
         item_id=None if item_id is None else str(item_id),
-        completed_by_id=None if author is None else int(author),
+        completed_by_id=None if author is None else identifier(author, "user id"),
         completed_by_email=(emails_by_user_id or {}).get(author) if author is not None else None,
-        result=list(annotation.get("result") or []),
-        lead_time=None if lead_time is None else float(lead_time),
+        result=_result_list(annotation.get("result")),
+        lead_time=None if lead_time is None else _seconds(lead_time),
         was_cancelled=bool(annotation.get("was_cancelled", False)),
         created_at=parse_timestamp(annotation["created_at"]),
         updated_at=parse_timestamp(annotation["updated_at"]),
     )
+
+
+def identifier(value: Any, what: str) -> int:
+    """Return a Label Studio id (a positive 32-bit integer); raise ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"The {what} must be a whole number.")
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(f"The {what} {number} is out of range.")
+    return number
+
+
+def _seconds(value: Any) -> float:
+    """Return a lead time in seconds (finite, not negative); raise ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("The lead time must be a number of seconds.")
+    seconds = float(value)
+    if not 0 <= seconds < 10**9:  # also refuses NaN and infinity
+        raise ValueError("The lead time must be a number of seconds, 0 or more.")
+    return seconds
+
+
+def _result_list(value: Any) -> list[dict[str, Any]]:
+    """Return an annotation's result, which must be a list of JSON objects."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
+        raise ValueError("An annotation's result must be a list of objects.")
+    return [dict(r) for r in value]
 
 
 def parse_webhook(body: Mapping[str, Any]) -> WebhookEvent:
@@ -292,9 +325,12 @@ def parse_webhook(body: Mapping[str, Any]) -> WebhookEvent:
     if not isinstance(action, str):
         raise ValueError("A Label Studio webhook body needs an 'action' text field.")
     project = body.get("project")
-    project_id = int(project["id"]) if isinstance(project, Mapping) else None
+    project_id = identifier(project["id"], "project id") if isinstance(project, Mapping) else None
     if action == "ANNOTATIONS_DELETED":
-        deleted = tuple(int(entry["id"]) for entry in body.get("annotations") or [])
+        entries = body.get("annotations") or []
+        if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+            raise ValueError("'annotations' must be a list of objects with an id.")
+        deleted = tuple(identifier(entry["id"], "annotation id") for entry in entries)
         return WebhookEvent(action, project_id, deleted_annotation_ids=deleted)
     annotation = body.get("annotation")
     if not isinstance(annotation, Mapping):
