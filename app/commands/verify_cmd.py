@@ -95,6 +95,16 @@ def _user(session, email: str):
 def register(cli: AppGroup) -> None:
     """Add the `verify`, `release`, `arbitrate` and `supervise` commands."""
     group = AppGroup("verify", help="Sampling verification of batches (V1–V7).")
+    _register_sampling(group)
+    _register_outcomes(group)
+    cli.add_command(group)
+    _register_release(cli)
+    _register_arbitrate(cli)
+    _register_supervise(cli)
+
+
+def _register_sampling(group: AppGroup) -> None:
+    """Add plan, assign, push and sync."""
 
     @group.command("plan")
     @click.argument("batch")
@@ -208,6 +218,10 @@ def register(cli: AppGroup) -> None:
                 return
             time.sleep(every)
 
+
+def _register_outcomes(group: AppGroup) -> None:
+    """Add decide, status, correct, agreement and resume."""
+
     @group.command("decide")
     @click.argument("batch")
     def decide_cmd(batch: str) -> None:
@@ -309,11 +323,6 @@ def register(cli: AppGroup) -> None:
             lambda s: plans.resume_inspection(s, batches.batch_by_ref(s, batch), note)
         )
         click.echo(_("Inspection resumed: %(state)s.", state=row.state))
-
-    cli.add_command(group)
-    _register_release(cli)
-    _register_arbitrate(cli)
-    _register_supervise(cli)
 
 
 def _num(value: float | None) -> str:

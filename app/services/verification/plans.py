@@ -315,6 +315,34 @@ def _check_plannable(session: Session, batch: Batch) -> int:
     return plan.round + 1
 
 
+def _new_plan(
+    batch: Batch, next_round: int, terms: Terms, lot: int, sample: list, strata: dict, seed: int
+) -> VerificationPlan:
+    """Return the plan row for the drawn terms and sample."""
+    return VerificationPlan(
+        batch_id=batch.id,
+        rule_version_id=batch.rule_version_id,
+        round=next_round,
+        kind=terms.kind,
+        parameters=terms.parameters,
+        lot_size=lot,
+        code_letter=terms.code,
+        sample_size=min(terms.n if terms.kind == "sprt" else len(sample), len(sample)),
+        accept_number=terms.accept,
+        reject_number=terms.reject,
+        aql=terms.aql,
+        ltpd=terms.ltpd,
+        producer_risk=terms.producer_risk,
+        consumer_risk=terms.consumer_risk,
+        inspection=terms.inspection,
+        seed=seed,
+        sample=sample,
+        strata=strata,
+        reason=terms.reason,
+        created_by=current_actor().name,
+    )
+
+
 def draw_plan(session: Session, batch: Batch, *, seed: int | None = None) -> VerificationPlan:
     """Draw and store the batch's next verification plan and its sample."""
     next_round = _check_plannable(session, batch)
@@ -334,28 +362,7 @@ def draw_plan(session: Session, batch: Batch, *, seed: int | None = None) -> Ver
         )
     terms = _terms(session, batch, len(all_units))
     sample, strata = draw_sample(all_units, terms, seed)
-    plan = VerificationPlan(
-        batch_id=batch.id,
-        rule_version_id=batch.rule_version_id,
-        round=next_round,
-        kind=terms.kind,
-        parameters=terms.parameters,
-        lot_size=len(all_units),
-        code_letter=terms.code,
-        sample_size=min(terms.n if terms.kind == "sprt" else len(sample), len(sample)),
-        accept_number=terms.accept,
-        reject_number=terms.reject,
-        aql=terms.aql,
-        ltpd=terms.ltpd,
-        producer_risk=terms.producer_risk,
-        consumer_risk=terms.consumer_risk,
-        inspection=terms.inspection,
-        seed=seed,
-        sample=sample,
-        strata=strata,
-        reason=terms.reason,
-        created_by=current_actor().name,
-    )
+    plan = _new_plan(batch, next_round, terms, len(all_units), sample, strata, seed)
     session.add(plan)
     before = batch.state
     batch.state = BatchState.VERIFYING

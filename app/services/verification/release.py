@@ -284,22 +284,45 @@ def _verdicts(session: Session, batch: Batch) -> dict[int, dict]:
     return result
 
 
+PLAN_FIELDS = {
+    "round": "round",
+    "kind": "kind",
+    "reason": "reason",
+    "lot_size": "lot_size",
+    "n": "sample_size",
+    "accept": "accept_number",
+    "reject": "reject_number",
+    "code_letter": "code_letter",
+    "aql": "aql",
+    "ltpd": "ltpd",
+    "producer_risk": "producer_risk",
+    "consumer_risk": "consumer_risk",
+    "inspection": "inspection",
+    "seed": "seed",
+}
+DECISION_FIELDS = (
+    "decision",
+    "reviewed",
+    "defects",
+    "accuracy",
+    "confidence",
+    "ci_method",
+    "reasons",
+)
+AGREEMENT_FIELDS = ("control", "coefficient", "estimate", "threshold", "items")
+
+
+def _rows(session: Session, model, batch_id: int, order) -> list:
+    return session.scalars(select(model).where(model.batch_id == batch_id).order_by(order)).all()
+
+
 def _facts(
     session: Session, batch: Batch, version: RuleVersion, released: int, discarded: int
 ) -> dict:
-    plans = session.scalars(
-        select(VerificationPlan)
-        .where(VerificationPlan.batch_id == batch.id)
-        .order_by(VerificationPlan.round)
-    ).all()
-    decisions = session.scalars(
-        select(BatchDecision).where(BatchDecision.batch_id == batch.id).order_by(BatchDecision.id)
-    ).all()
-    reports = session.scalars(
-        select(AgreementReport)
-        .where(AgreementReport.batch_id == batch.id)
-        .order_by(AgreementReport.control)
-    ).all()
+    """Return the manifest's account of one batch: plans, decisions, agreement, counts."""
+    plans = _rows(session, VerificationPlan, batch.id, VerificationPlan.round)
+    decisions = _rows(session, BatchDecision, batch.id, BatchDecision.id)
+    reports = _rows(session, AgreementReport, batch.id, AgreementReport.control)
     return {
         "id": batch.id,
         "name": batch.name,
@@ -309,48 +332,17 @@ def _facts(
         "released_items": released,
         "discarded": discarded,
         "source_sha256": batch.source_sha256,
-        "plans": [
-            {
-                "round": p.round,
-                "kind": p.kind,
-                "reason": p.reason,
-                "lot_size": p.lot_size,
-                "n": p.sample_size,
-                "accept": p.accept_number,
-                "reject": p.reject_number,
-                "code_letter": p.code_letter,
-                "aql": p.aql,
-                "ltpd": p.ltpd,
-                "producer_risk": p.producer_risk,
-                "consumer_risk": p.consumer_risk,
-                "inspection": p.inspection,
-                "seed": p.seed,
-            }
-            for p in plans
-        ],
+        "plans": [{k: getattr(p, a) for k, a in PLAN_FIELDS.items()} for p in plans],
         "decisions": [
             {
-                "decision": d.decision,
-                "reviewed": d.reviewed,
-                "defects": d.defects,
-                "accuracy": d.accuracy,
+                **{k: getattr(d, k) for k in DECISION_FIELDS},
                 "ci": [d.ci_low, d.ci_high],
-                "confidence": d.confidence,
-                "ci_method": d.ci_method,
-                "reasons": d.reasons,
                 "decided_at": d.decided_at.isoformat(),
             }
             for d in decisions
         ],
         "agreement": [
-            {
-                "control": r.control,
-                "coefficient": r.coefficient,
-                "estimate": r.estimate,
-                "ci": [r.ci_low, r.ci_high],
-                "threshold": r.threshold,
-                "items": r.items,
-            }
+            {**{k: getattr(r, k) for k in AGREEMENT_FIELDS}, "ci": [r.ci_low, r.ci_high]}
             for r in reports
         ],
         "corrections": session.scalar(

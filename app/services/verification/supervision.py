@@ -53,27 +53,7 @@ def draw(
     if size < 1:
         raise ServiceError(_("A spot-check needs at least one item."))
     seed = secrets.randbits(48) if seed is None else seed
-    if role == "reviewer":
-        stmt = (
-            select(VerificationRecord.id)
-            .join(ReviewTask, ReviewTask.id == VerificationRecord.task_id)
-            .where(
-                VerificationRecord.batch_id == batch.id,
-                VerificationRecord.quarantined.is_(False),
-                VerificationRecord.deleted_at.is_(None),
-                VerificationRecord.correct.is_not(None),
-                ReviewTask.purpose != "second_review",
-            )
-        )
-        if subject is not None:
-            stmt = stmt.where(VerificationRecord.verifier_id == subject.id)
-    else:
-        stmt = select(Arbitration.id).where(
-            Arbitration.batch_id == batch.id, Arbitration.status == "decided"
-        )
-        if subject is not None:
-            stmt = stmt.where(Arbitration.arbitrator_id == subject.id)
-    pool = sorted(session.scalars(stmt))
+    pool = work_done(session, batch, role, subject)
     if not pool:
         raise Conflict(
             _(
@@ -109,6 +89,31 @@ def draw(
         },
     )
     return check
+
+
+def work_done(session: Session, batch: Batch, role: str, subject: User | None) -> list[int]:
+    """Return the ids of a role's finished work in the batch (counted verdicts or decisions)."""
+    if role == "reviewer":
+        stmt = (
+            select(VerificationRecord.id)
+            .join(ReviewTask, ReviewTask.id == VerificationRecord.task_id)
+            .where(
+                VerificationRecord.batch_id == batch.id,
+                VerificationRecord.quarantined.is_(False),
+                VerificationRecord.deleted_at.is_(None),
+                VerificationRecord.correct.is_not(None),
+                ReviewTask.purpose != "second_review",
+            )
+        )
+        if subject is not None:
+            stmt = stmt.where(VerificationRecord.verifier_id == subject.id)
+    else:
+        stmt = select(Arbitration.id).where(
+            Arbitration.batch_id == batch.id, Arbitration.status == "decided"
+        )
+        if subject is not None:
+            stmt = stmt.where(Arbitration.arbitrator_id == subject.id)
+    return sorted(session.scalars(stmt))
 
 
 def _second_reviews(session: Session, batch: Batch, check: SupervisionCheck) -> None:
