@@ -45,15 +45,20 @@ def my_reviews():
 @bp.route("/arbitration/")
 @allow("arbitrator")
 def arbitration_queue():
-    """Open disagreements, with the labels each annotator gave."""
-    rows = db.session.execute(
-        select(Arbitration, Item, Batch)
-        .join(Item, Item.id == Arbitration.item_id)
-        .join(Batch, Batch.id == Arbitration.batch_id)
-        .where(Arbitration.status == "open")
-        .order_by(Arbitration.id)
-        .limit(200)
-    ).all()
+    """Open disagreements, with the labels each annotator gave (none the arbitrator labelled)."""
+    rows = [
+        row
+        for row in db.session.execute(
+            select(Arbitration, Item, Batch)
+            .join(Item, Item.id == Arbitration.item_id)
+            .join(Batch, Batch.id == Arbitration.batch_id)
+            .where(Arbitration.status == "open")
+            .order_by(Arbitration.id)
+            .limit(500)
+        ).all()
+        # P5: nobody arbitrates an item they annotated.
+        if g.user.id not in {entry["annotator"] for entry in row[0].labels_considered}
+    ][:200]
     return render_template(
         "verification/arbitration.html", rows=rows, form=EmptyForm(), outcomes=agreement.OUTCOMES
     )
