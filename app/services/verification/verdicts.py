@@ -193,7 +193,9 @@ def _find_user(session: Session, ann: LSAnnotation) -> User | None:
 def _act(session: Session, batch: Batch, task: ReviewTask, row: VerificationRecord) -> str:
     """Do what a counted verdict calls for and return the action, as V6 records it."""
     task.completed_at = task.completed_at or row.reviewed_at or utcnow()
-    if row.illegal_content:
+    # V1 voids a functional batch holding illegal or harmful content. Security data is risky
+    # content by design: there the flag is recorded, and V2's failure rate decides.
+    if row.illegal_content and batch.kind != "security":
         decisions.void_batch(session, batch, record=row)
         return "batch voided"
     if task.purpose == "re_review":

@@ -58,7 +58,10 @@ def test_a_security_batch_is_reviewed_in_full_and_void_above_five_percent(
     plan = plans.latest_plan(world.session, batch.id)
     assert plan.kind == "full_review" and plan.sample_size == 50  # every item (V2)
     bad = set(sorted(i.id for i in batch.items)[:failures])  # 3 of 50 = 6 %, 2 of 50 = 4 %
-    world.review(batch, lambda task: task.item_id not in bad)
+    # Security data is risky by design: flagging it as such does not void the batch (V1 is
+    # for functional batches); the failure rate does (V2).
+    world.review(batch, lambda task: task.item_id not in bad, illegal_items={max(bad) + 1})
+    assert batch.state == "verifying"
     decision = decisions.decide(world.session, batch)
     world.session.commit()
     assert decision.decision == expected and batch.state == expected
