@@ -4,7 +4,16 @@ Every page takes the rule set / dataset / date filters; every table exports as C
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -12,6 +21,7 @@ from app.models import User
 from app.services import compliance
 from app.services.dashboard import agreement, annotators, batch_page, filters, labels, overview
 from app.services.dashboard.control_chart import p_chart
+from app.services.isolation import readable_security_sets
 from app.services.verification.decisions import reason_text
 from app.web import charts
 from app.web.access import allow
@@ -39,10 +49,15 @@ def current_filter() -> filters.DashboardFilter:
     """Return the filter of the request; a filter that cannot be understood is dropped with
     a message saying why."""
     try:
-        return filters.parse(db.session, request.args)
+        return filters.parse(db.session, request.args, readable=_readable())
     except ValueError as err:
         flash(_("Filter ignored: %(reason)s", reason=str(err)), "error")
-        return filters.DashboardFilter()
+        return filters.DashboardFilter(readable=_readable())
+
+
+def _readable() -> frozenset[str] | None:
+    allowed = readable_security_sets(g.user)
+    return None if allowed is None else frozenset(allowed)
 
 
 def filter_args() -> dict[str, str]:

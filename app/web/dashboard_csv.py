@@ -6,13 +6,15 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, g, request
 
 from app.extensions import db
+from app.models import Batch
 from app.services.csv_export import csv_row
 from app.services.dashboard import agreement, annotators, batch_page, labels, overview
 from app.services.dashboard.control_chart import p_chart
 from app.services.dashboard.filters import DashboardFilter
+from app.services.isolation import may_read_batch
 from app.web.dashboard_figures import annotator_table, pair_matrix, statuses
 
 Table = tuple[tuple[str, ...], Iterable[Iterable[object]]]
@@ -38,6 +40,16 @@ def _arg(name: str) -> int:
     if value is None:
         abort(404)
     return value
+
+
+def _batch_arg() -> int:
+    """Return the `batch` argument, refusing a security batch the reader may not see (L2)."""
+    batch = db.session.get(Batch, _arg("batch"))
+    if batch is None:
+        abort(404)
+    if not may_read_batch(db.session, g.user, batch):
+        abort(403)
+    return batch.id
 
 
 def _states(flt: DashboardFilter) -> Table:
@@ -114,7 +126,7 @@ def _batch_agreement(flt: DashboardFilter) -> Table:
         ("control", "coefficient", "estimate", "ci_low", "ci_high", "threshold", "items"),
         (
             [r.control, r.coefficient, r.estimate, r.ci_low, r.ci_high, r.threshold, r.items]
-            for r in batch_page.agreement_reports(db.session, _arg("batch"))
+            for r in batch_page.agreement_reports(db.session, _batch_arg())
         ),
     )
 
@@ -135,7 +147,7 @@ def _matrix(flt: DashboardFilter, controls: dict[str, list[str]], **who) -> Tabl
 
 
 def _batch_confusion(flt: DashboardFilter) -> Table:
-    b = batch_page.batch(db.session, _arg("batch")) or abort(404)
+    b = batch_page.batch(db.session, _batch_arg()) or abort(404)
     controls = dict(labels.matrix_controls(db.session, [b.rule_version_id]))
     return _matrix(flt, controls, batch_id=b.id)
 
@@ -165,7 +177,7 @@ def _batch_arbitrations(flt: DashboardFilter) -> Table:
                 a.arbitrator or "",
                 a.decided_at or "",
             ]
-            for a in batch_page.arbitrations(db.session, _arg("batch"), limit=10**9)
+            for a in batch_page.arbitrations(db.session, _batch_arg(), limit=10**9)
         ),
     )
 
@@ -317,7 +329,7 @@ def _agreement_labels(flt: DashboardFilter) -> Table:
     control = request.args.get("control") or abort(404)
     return ("label", "alpha", "ci_low", "ci_high", "ratings"), (
         [r.label, r.alpha, r.ci_low, r.ci_high, r.ratings]
-        for r in agreement.per_label(db.session, _arg("batch"), control)
+        for r in agreement.per_label(db.session, _batch_arg(), control)
     )
 
 

@@ -101,7 +101,9 @@ def _measure(app, repeats: int) -> list[dict]:
 
     with app.app_context():
         batches = db.session.scalars(
-            select(Batch.id).where(Batch.state != "annotating").order_by(Batch.id)
+            select(Batch.id)
+            .where(Batch.state != "annotating", Batch.kind == "functional")
+            .order_by(Batch.id)
         ).all()
         people = db.session.scalars(
             select(User.id).where(User.email.like("annotator%")).order_by(User.id)

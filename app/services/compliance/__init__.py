@@ -21,7 +21,12 @@ from functools import partial
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from app.services.compliance import people_checks, platform_checks, verification_checks
+from app.services.compliance import (
+    duty_checks,
+    people_checks,
+    platform_checks,
+    verification_checks,
+)
 from app.services.compliance.model import (
     Evidence,
     Requirement,
@@ -69,11 +74,11 @@ def _checks() -> dict[str, Check]:
         "P2": people_checks.check_p2,
         "P3": people_checks.check_p3,
         "P4": people_checks.check_p4,
-        "P5": people_checks.check_p5,
-        "P6": partial(people_checks.check_p6, policy=policy),
-        "P7": people_checks.check_p7,
-        "P8": people_checks.check_p8,
-        "P9": people_checks.check_p9,
+        "P5": duty_checks.check_p5,
+        "P6": partial(duty_checks.check_p6, policy=policy),
+        "P7": duty_checks.check_p7,
+        "P8": duty_checks.check_p8,
+        "P9": duty_checks.check_p9,
         "L1": partial(platform_checks.check_l1, retention_days=retention),
         "L2": platform_checks.check_l2,
         "V1": verification_checks.check_v1,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from app.models import Batch, RuleVersion
 
@@ -84,3 +85,25 @@ def worst(*statuses: Status) -> Status:
     """Return the most serious of `statuses` (failing > warning > met > not applicable)."""
     order = (Status.NOT_APPLICABLE, Status.MET, Status.WARNING, Status.FAILING)
     return max(statuses, key=order.index, default=Status.NOT_APPLICABLE)
+
+
+def count(session: Session, stmt: Select) -> int:
+    """Return the number a COUNT query gives (0 when it gives nothing)."""
+    return session.scalar(stmt) or 0
+
+
+def count_rows(session: Session, stmt: Select) -> int:
+    """Return how many rows `stmt` selects."""
+    return count(session, select(func.count()).select_from(stmt.subquery()))
+
+
+def statuses_for(
+    requirement: Requirement, evidence: Evidence, facts: Mapping[str, object] | None = None
+) -> Callable[[Status, object], RequirementStatus]:
+    """Return `say(status, summary)`, which makes the requirement's status with its evidence
+    and facts."""
+
+    def say(status: Status, summary: object) -> RequirementStatus:
+        return RequirementStatus(requirement, status, summary, evidence, facts or {})
+
+    return say

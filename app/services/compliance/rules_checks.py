@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Annotation, Batch, RuleVersion, VersionStatus
-from app.services.compliance.model import Evidence, RequirementStatus, Scope, Status
+from app.services.compliance.model import (
+    Evidence,
+    RequirementStatus,
+    Scope,
+    Status,
+    count,
+    statuses_for,
+)
 from app.services.compliance.requirements import requirement
 from app.services.rule_versions import rule_set_of
 from labeling_rules import Finding, RuleSet, content_hash, lint_text, load_risks
@@ -98,98 +105,73 @@ GAPS = {
 }
 
 
+def _shortfalls(versions: list[RuleVersion], requirement_id: str):
+    """Return (labels of versions falling short, linter warnings) for one requirement."""
+    failing, warnings = set(), []
+    for version in versions:
+        if GAPS[requirement_id](rule_set_of(version)):
+            failing.add(version.label)
+        for finding in _findings(version, requirement_id):
+            if finding.is_error:
+                failing.add(version.label)
+            else:
+                warnings.append(finding.format())
+    return sorted(failing), warnings
+
+
 def check_rule_content(session: Session, scope: Scope, requirement_id: str) -> RequirementStatus:
     """Return R1–R6: every version in force lints clean for the requirement and has the
     sections it asks for."""
-    req = requirement(requirement_id)
     versions = in_force(session, scope)
-    if not versions:
-        return RequirementStatus(
-            req,
-            Status.NOT_APPLICABLE,
-            _l("No rule version is in force: publish, approve and activate one."),
-            RULES_PAGE,
-        )
-    gaps = [v.label for v in versions if GAPS[requirement_id](rule_set_of(v))]
-    findings = [f for v in versions for f in _findings(v, requirement_id)]
-    errors = sorted(
-        {v.label for v in versions for f in _findings(v, requirement_id) if f.is_error} | set(gaps)
-    )
-    warnings = [f for f in findings if not f.is_error]
+    failing, warnings = _shortfalls(versions, requirement_id)
+    kinds = sorted({rule_set_of(v).kind for v in versions})
     facts = {
         "versions": [v.label for v in versions],
-        "failing_versions": errors,
-        "lint_warnings": [f.format() for f in warnings],
+        "failing_versions": failing,
+        "lint_warnings": warnings,
     }
-    if errors:
-        return RequirementStatus(
-            req,
+    say = statuses_for(requirement(requirement_id), RULES_PAGE, facts)
+    if not versions:
+        return say(
+            Status.NOT_APPLICABLE,
+            _l("No rule version is in force: publish, approve and activate one."),
+        )
+    if failing:
+        return say(
             Status.FAILING,
             _l(
                 "%(n)d of %(total)d rule versions in force fall short: %(labels)s.",
-                n=len(errors),
+                n=len(failing),
                 total=len(versions),
-                labels=", ".join(errors),
+                labels=", ".join(failing),
             ),
-            RULES_PAGE,
-            facts,
         )
-    if requirement_id == "R2" and scope.everything:
-        kinds = {rule_set_of(v).kind for v in versions}
-        if kinds != {"functional", "security"}:
-            return RequirementStatus(
-                req,
-                Status.WARNING,
-                _l(
-                    "Only %(kinds)s rules are in force; functional and security annotation each "
-                    "need their own rule set.",
-                    kinds=", ".join(sorted(kinds)),
-                ),
-                RULES_PAGE,
-                facts,
-            )
+    if requirement_id == "R2" and scope.everything and kinds != ["functional", "security"]:
+        return say(
+            Status.WARNING,
+            _l(
+                "Only %(kinds)s rules are in force; functional and "
+                "security annotation each need their own rule set.",
+                kinds=", ".join(kinds),
+            ),
+        )
     if warnings:
-        return RequirementStatus(
-            req,
+        return say(
             Status.WARNING,
             _l("%(n)d linter warnings on the rule versions in force.", n=len(warnings)),
-            RULES_PAGE,
-            facts,
         )
-    return RequirementStatus(
-        req,
-        Status.MET,
-        _l("All %(n)d rule versions in force meet it.", n=len(versions)),
-        RULES_PAGE,
-        facts,
-    )
+    return say(Status.MET, _l("All %(n)d rule versions in force meet it.", n=len(versions)))
 
 
 def check_r7(session: Session, scope: Scope) -> RequirementStatus:
     """Return R7: annotations carry their batch's rule version; published content unchanged."""
-    req = requirement("R7")
-    total = (
-        session.scalar(
-            select(func.count(Annotation.id)).where(Annotation.batch_id.in_(scope.batch_ids()))
-        )
-        or 0
-    )
-    if total == 0:
-        return RequirementStatus(
-            req,
-            Status.NOT_APPLICABLE,
-            _l("No annotation yet: import a batch and have it annotated."),
-            RULES_PAGE,
-        )
-    mismatched = (
-        session.scalar(
-            select(func.count(Annotation.id))
-            .join(Batch, Batch.id == Annotation.batch_id)
-            .where(
-                Annotation.rule_version_id != Batch.rule_version_id, Batch.id.in_(scope.batch_ids())
-            )
-        )
-        or 0
+    in_scope = Annotation.batch_id.in_(scope.batch_ids())
+    total = count(session, select(func.count(Annotation.id)).where(in_scope))
+    mismatched = count(
+        session,
+        select(func.count(Annotation.id))
+        .join(Batch, Batch.id == Annotation.batch_id)
+        .where(Annotation.rule_version_id != Batch.rule_version_id, in_scope),
     )
     used = session.scalars(
         select(RuleVersion).where(
@@ -198,27 +180,27 @@ def check_r7(session: Session, scope: Scope) -> RequirementStatus:
     ).all()
     altered = [v.label for v in used if _hash(v.content) != v.content_sha256]
     facts = {"annotations": total, "other_version": mismatched, "altered_versions": altered}
+    say = statuses_for(requirement("R7"), RULES_PAGE, facts)
+    if total == 0:
+        return say(
+            Status.NOT_APPLICABLE, _l("No annotation yet: import a batch and have it annotated.")
+        )
     if mismatched or altered:
-        return RequirementStatus(
-            req,
+        return say(
             Status.FAILING,
             _l(
-                "%(n)d annotations name another rule version than their batch; %(m)d published "
-                "versions no longer match their hash.",
+                "%(n)d annotations name another rule version than their "
+                "batch; %(m)d published versions no longer match their "
+                "hash.",
                 n=mismatched,
                 m=len(altered),
             ),
-            RULES_PAGE,
-            facts,
         )
-    return RequirementStatus(
-        req,
+    return say(
         Status.MET,
         _l(
-            "All %(n)d annotations are bound to their batch's rule version, whose content is "
-            "unchanged since publishing.",
+            "All %(n)d annotations are bound to their batch's rule version, "
+            "whose content is unchanged since publishing.",
             n=total,
         ),
-        RULES_PAGE,
-        facts,
     )

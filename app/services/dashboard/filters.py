@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Batch, Dataset, RuleSetRecord, RuleVersion
 from app.services.compliance import Scope
+from app.services.isolation import SECURITY_KIND
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class DashboardFilter:
     dataset_id: int | None = None
     start: date | None = None
     end: date | None = None
+    # Security rule sets whose batches the reader may see (L2, app/services/isolation.py);
+    # None when they may see every batch.
+    readable: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start > self.end:
@@ -34,18 +38,35 @@ class DashboardFilter:
         return Scope(rule_set_id=self.rule_set_id, dataset_id=self.dataset_id)
 
     def batch_ids(self) -> Select:
-        """Return a SELECT of the ids of the batches of the rule set and dataset."""
-        return self.scope.batch_ids()
+        """Return a SELECT of the ids of the batches of the rule set and dataset that the
+        reader may see."""
+        return self.scope.batch_ids().where(*self._visible(Batch.id))
+
+    def _visible(self, column) -> list:
+        """Return the condition hiding the security batches the reader may not see."""
+        if self.readable is None:
+            return []
+        granted = (
+            select(RuleVersion.id)
+            .join(RuleSetRecord, RuleSetRecord.id == RuleVersion.rule_set_id)
+            .where(RuleSetRecord.key.in_(sorted(self.readable)))
+        )
+        hidden = select(Batch.id).where(
+            Batch.kind == SECURITY_KIND, Batch.rule_version_id.notin_(granted)
+        )
+        return [column.notin_(hidden)]
 
     def of_batches(self, column) -> list:
-        """Return the condition keeping `column` (a batch id) within the rule set and dataset:
-        none without them, so the planner can use the other indexes freely."""
+        """Return the conditions keeping `column` (a batch id) within the rule set, dataset and
+        what the reader may see: no IN-list without a rule set or dataset, so the planner can
+        use the other indexes freely (the few hidden security batches are excluded)."""
         if self.rule_set_id is None and self.dataset_id is None:
-            return []
+            return self._visible(column)
         return [column.in_(self.batch_ids())]
 
     def on_batches(self, stmt: Select) -> Select:
-        """Narrow a statement over `Batch` to the rule set and dataset."""
+        """Narrow a statement over `Batch` to the rule set, dataset and what the reader sees."""
+        stmt = stmt.where(*self._visible(Batch.id))
         if self.dataset_id is not None:
             stmt = stmt.where(Batch.dataset_id == self.dataset_id)
         if self.rule_set_id is not None:
@@ -72,7 +93,7 @@ class DashboardFilter:
 
     def key(self) -> tuple:
         """Return a hashable key for caching figures computed under this filter."""
-        return (self.rule_set_id, self.dataset_id, self.start, self.end)
+        return (self.rule_set_id, self.dataset_id, self.start, self.end, self.readable)
 
 
 @dataclass(frozen=True)
@@ -93,9 +114,10 @@ def choices(session: Session) -> FilterChoices:
     )
 
 
-def parse(session: Session, args) -> DashboardFilter:
+def parse(session: Session, args, *, readable: frozenset[str] | None = None) -> DashboardFilter:
     """Return the filter named by query arguments `rule_set` (key), `dataset` (name), `from`
-    and `to` (YYYY-MM-DD); ValueError with a sentence for what cannot be understood."""
+    and `to` (YYYY-MM-DD), for a reader who may see the security sets `readable` (None: all);
+    ValueError with a sentence for what cannot be understood."""
     rule_set_id = dataset_id = None
     key = (args.get("rule_set") or "").strip()
     if key:
@@ -107,7 +129,9 @@ def parse(session: Session, args) -> DashboardFilter:
         dataset_id = session.scalar(select(Dataset.id).where(Dataset.name == name))
         if dataset_id is None:
             raise ValueError(_("No dataset is called “%(name)s”.", name=name))
-    return DashboardFilter(rule_set_id, dataset_id, _day(args.get("from")), _day(args.get("to")))
+    return DashboardFilter(
+        rule_set_id, dataset_id, _day(args.get("from")), _day(args.get("to")), readable
+    )
 
 
 def _day(text: str | None) -> date | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -66,7 +66,7 @@ def trend(session: Session, flt: DashboardFilter, *, today: date | None = None) 
     last = week_start(flt.end or today)
     first = week_start(flt.start) if flt.start else last - timedelta(weeks=TREND_WEEKS - 1)
     weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
-    window = DashboardFilter(flt.rule_set_id, flt.dataset_id, first, last + timedelta(days=6))
+    window = replace(flt, start=first, end=last + timedelta(days=6))
     series: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     imported = window.on_batches(
         select(day(Batch.created_at), func.count(Batch.id))

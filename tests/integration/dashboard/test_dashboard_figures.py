@@ -215,3 +215,22 @@ def test_an_empty_workbench_says_what_to_do_next(app, session, client):
     assert "Agreement has not been measured" in client.get("/dashboard/agreement").get_data(
         as_text=True
     )
+
+
+def test_security_batches_stay_hidden_from_a_lead_without_their_rule_set(app, session, run):
+    run.batch.kind = "security"  # as if labelled under a security rule set (L2)
+    session.commit()
+    lead = app.test_client()
+    login(lead, QA_LEAD)
+    page = lead.get("/dashboard/").get_data(as_text=True)
+    assert f'data-batch="{run.batch.id}"' not in page
+    assert lead.get(f"/dashboard/batches/{run.batch.id}").status_code == 403
+    assert (
+        lead.get(f"/dashboard/export/batch_agreement.csv?batch={run.batch.id}").status_code == 403
+    )
+    rows = lead.get("/dashboard/export/annotators.csv").get_data(as_text=True)
+    assert all(r["annotations"] == "0" for r in csv.DictReader(io.StringIO(rows)))
+    make_user(session, email="admin@example.test", roles=("admin",))
+    admin = app.test_client()
+    login(admin, "admin@example.test")
+    assert f'data-batch="{run.batch.id}"' in admin.get("/dashboard/").get_data(as_text=True)
