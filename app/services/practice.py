@@ -28,7 +28,7 @@ MAX_TRAINEES = 1000
 
 def _items(version: RuleVersion):
     rules = rule_set_of(version)
-    return rules, practice_set(rules, _modules(version, rules.language))
+    return rules, practice_set(rules, _modules(version))
 
 
 def ensure_practice_project(session: Session, gateway: LabelStudioGateway,

@@ -95,16 +95,11 @@ def training_rule_sets(session: Session, user: User) -> list[RuleVersion]:
     return list(session.scalars(stmt))
 
 
-def language_for(user: User) -> str:
-    """Return the language the user reads content in."""
-    return user.locale or ("zh_CN" if current_app.config["BABEL_DEFAULT_LOCALE"].startswith("zh")
-                           else "en")
-
-
-def _modules(version: RuleVersion, lang: str) -> list[Module]:
+def _modules(version: RuleVersion) -> list[Module]:
+    # A rule set is taught in its own language: its label values, examples and practice
+    # gold are written in it (the Chinese sets' labels are Chinese words).
     rules = rule_set_of(version)
-    content_lang = lang if lang in ("en", "zh_CN") else rules.language
-    return modules_for(rules, lang=content_lang)
+    return modules_for(rules, lang=rules.language)
 
 
 def module_status(session: Session, user: User, version: RuleVersion, module: Module,
@@ -131,10 +126,9 @@ def module_status(session: Session, user: User, version: RuleVersion, module: Mo
 def overview(session: Session, user: User) -> list[RuleSetTraining]:
     """Return, per rule set the user may annotate, their modules, practice and qualification."""
     pol = policy()
-    lang = language_for(user)
     result = []
     for version in training_rule_sets(session, user):
-        statuses = [module_status(session, user, version, m, pol) for m in _modules(version, lang)]
+        statuses = [module_status(session, user, version, m, pol) for m in _modules(version)]
         practice = session.scalar(select(PracticeAttempt).join(
             RuleVersion, RuleVersion.id == PracticeAttempt.rule_version_id).where(
             PracticeAttempt.user_id == user.id, RuleVersion.rule_set_id == version.rule_set_id,
@@ -150,7 +144,7 @@ def find_module(session: Session, user: User, rule_set_key: str,
     """Return the active version and the module, if the user's training includes it."""
     for version in training_rule_sets(session, user):
         if version.rule_set.key == rule_set_key:
-            for module in _modules(version, language_for(user)):
+            for module in _modules(version):
                 if module.name == module_name:
                     return version, module
     raise NotFound(_("Module %(module)s is not part of your training for %(set)s.",
@@ -245,7 +239,7 @@ def maybe_qualify(session: Session, user: User, rule_set_id: int, major: int):
     if version is None:
         return None
     pol = policy()
-    modules = _modules(version, rule_set_of(version).language)
+    modules = _modules(version)
     if not all(module_status(session, user, version, m, pol).passed for m in modules):
         return None
     practice_passed = session.scalar(select(func.count(PracticeAttempt.id)).join(

@@ -19,7 +19,7 @@ from app.services.label_studio import gateway
 from app.services.rule_versions import active_version
 from app.web.access import allow
 from app.web.forms import EmptyForm, ReasonForm
-from training_modules import TOPICS, render_lesson
+from training_modules import TOPICS, load_module, render_lesson
 
 bp = Blueprint("training", __name__)
 RECORD_READERS = ("qa_lead", "admin", "auditor", "supervisor")
@@ -88,8 +88,9 @@ def exam(attempt_id: int):
         else:
             db.session.commit()
             return redirect(url_for("training.exam", attempt_id=attempt.id))
+    title = load_module(attempt.module, lang=attempt.language).title
     return render_template("training/exam.html", attempt=attempt, paper=paper, form=form,
-                           topics=TOPICS)
+                           topics=TOPICS, title=title)
 
 
 @bp.route("/training/<rule_set>/practice", methods=["POST"])
