@@ -132,6 +132,7 @@ class LabelgateWorker(Worker):
         super().run_maintenance_tasks()
         try:
             recover_orphans(self.app, stale_after=3 * self.heartbeat_seconds)
+            _drain_if_waiting(self.app, self.connection)
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
             log.exception("recovering orphaned jobs failed; the next pass tries again")
 
@@ -144,6 +145,16 @@ class LabelgateWorker(Worker):
         if db.engine is not None:
             db.engine.dispose(close=False)
         super().main_work_horse(job, queue)
+
+
+def _drain_if_waiting(app: Flask, connection: Redis) -> None:
+    """Start a drain of the webhook inbox when deliveries wait and none is scheduled."""
+    from app.jobs import inbox
+
+    names = inbox.keys(app)
+    if inbox.waiting(app, connection) and not connection.exists(names["lock"]):
+        connection.set(names["scheduled"], "1", ex=inbox.SCHEDULED_SECONDS)
+        inbox.schedule_drain(app, connection)
 
 
 def _die_with_parent() -> None:

@@ -7,9 +7,11 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
+from redis import Redis
 
 from app.extensions import csrf, db
 from app.integrations.label_studio_gateway import WEBHOOK_SECRET_HEADER, parse_webhook
+from app.jobs import inbox
 from app.models import Batch
 from app.services import ingestion
 from app.services.actor import Actor, acting_as
@@ -17,9 +19,18 @@ from app.services.label_studio import webhook_secret
 from app.web.access import public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+_CONNECTIONS: dict[str, Redis] = {}
 csrf.exempt(bp)  # Authenticated by the per-batch secret header, not by a session.
 
 MAX_BODY = 5 * 1024 * 1024
+
+
+def _redis() -> Redis:
+    """Return this process's Redis client for the app's URL (one pool per process)."""
+    url = current_app.config["REDIS_URL"]
+    if url not in _CONNECTIONS:
+        _CONNECTIONS[url] = Redis.from_url(url, socket_connect_timeout=5)
+    return _CONNECTIONS[url]
 
 
 def _error(status: int, message: str):
@@ -37,9 +48,6 @@ def label_studio(batch_id: int):
         return _error(401, _("Wrong or missing webhook secret."))
     if (request.content_length or 0) > MAX_BODY:
         return _error(413, _("The request is too large."))
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        return _error(404, _("Page not found"))
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY:
         return _error(413, _("The request is too large."))
@@ -51,6 +59,13 @@ def label_studio(batch_id: int):
     except (ValueError, KeyError, TypeError) as err:
         return _error(400, _("Not a Label Studio webhook body: %(detail)s",
                              detail=str(err)[:200]))
+    if current_app.config.get("REDIS_URL"):
+        # Scaled out: queue it and answer at once; a worker ingests in bulk (app.jobs.inbox).
+        inbox.accept(current_app._get_current_object(), _redis(), batch_id, raw)
+        return jsonify(status="queued", action=event.action), 202
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        return _error(404, _("Page not found"))
     if event.project_id is not None and event.project_id != batch.ls_project_id:
         return _error(400, _("This webhook is for another Label Studio project."))
     with acting_as(Actor.system("webhook")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import jobs
 from app.integrations.label_studio import connect
@@ -139,3 +139,47 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_resu
     assert done.attempts == 2
     assert (done.done, done.total) == (n, n)
     _assert_pushed_exactly_once(session, label_studio_gateway, batch.id, n)
+
+
+def test_webhooks_queue_in_redis_and_a_worker_ingests_every_one_even_an_interrupted_chunk(
+    app, session, workers, redis_queue
+):
+    from redis import Redis
+
+    from app.jobs import inbox
+    from app.models import Annotation
+    from app.services.label_studio import webhook_secret
+    from app.services.rule_versions import rule_set_of
+    from tests.integration.faults.fault_data import annotation_body, deleted_body, pushed_batch
+
+    batch, version = pushed_batch(session, 50, name="inbox")
+    rules, client = rule_set_of(version), app.test_client()
+    bodies = [
+        annotation_body(batch, item, rules, 1000 + n) for n, item in enumerate(batch.items * 12)
+    ]  # 600 annotations
+    bodies += bodies[:100] + [deleted_body(batch, [1000, 1001])]  # repeats, then a deletion
+    headers = {"X-Labelgate-Secret": webhook_secret(batch.id, app)}
+    for body in bodies:
+        answer = client.post(f"/webhooks/label-studio/{batch.id}", json=body, headers=headers)
+        assert answer.status_code == 202, answer.get_data(as_text=True)
+    assert session.scalar(select(func.count(Annotation.id))) == 0  # nothing ingested inline
+    # A drainer that died mid-chunk left deliveries in the processing list.
+    connection = Redis.from_url(redis_queue.url)
+    names = inbox.keys(app)
+    for _ in range(40):
+        connection.lmove(names["inbox"], names["processing"], "LEFT", "RIGHT")
+    connection.delete(names["scheduled"])  # and its trigger is gone: maintenance must notice
+    for job_id in connection.lrange(f"rq:queue:{redis_queue.queue}", 0, -1):
+        connection.lrem(f"rq:queue:{redis_queue.queue}", 0, job_id)
+    workers.start()
+    wait_for(
+        lambda: inbox.waiting(app, connection) == 0 and not connection.exists(names["lock"]),
+        timeout=120,
+        interval=0.5,
+        what=f"the inbox to drain\n{workers.logs()}",
+    )
+    session.expire_all()
+    rows = session.scalars(select(Annotation)).all()
+    assert len(rows) == 600 and len({r.ls_annotation_id for r in rows}) == 600
+    assert {r.ls_annotation_id for r in rows if r.deleted_at is not None} == {1000, 1001}
+    connection.close()
