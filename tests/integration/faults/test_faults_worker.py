@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_resu
         lambda: (j := _job(session, job_id)).state == "running" and 0 < j.done < n,
         timeout=120,
         interval=0.02,
-        what=f"the push to be under way\n{workers.logs()}",
+        what=f"the push to be under way ({_job(session, job_id).state})\n{workers.logs()}",
     )
     workers.kill(first)
     stuck = _job(session, job_id)
@@ -136,7 +136,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_resu
         what=f"the rerun to finish\n{workers.logs()}",
     )
     assert done.state == "done", done.message
-    assert done.attempts == 2
+    assert done.attempts >= 2, "the job was not run again"
     assert (done.done, done.total) == (n, n)
     _assert_pushed_exactly_once(session, label_studio_gateway, batch.id, n)
 
