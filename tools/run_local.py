@@ -19,6 +19,7 @@ BIN = ROOT / ".venv" / "bin"
 LS_DIR = INSTANCE / "label-studio"
 LS_PORT = os.environ.get("LABELGATE_LOCAL_LS_PORT", "8080")
 WORKBENCH = os.environ.get("LABELGATE_BIND", "127.0.0.1:5000")
+SYNC_EVERY = os.environ.get("LABELGATE_SYNC_EVERY", "300")
 
 
 def _secret(path: Path, make) -> str:
@@ -76,12 +77,17 @@ def main() -> int:
         _run(labelgate, "demo", "seed", env=env)
         print(f"\nLabelgate: http://{WORKBENCH}  (Ctrl-C stops both servers)\n", flush=True)
         server = subprocess.Popen([labelgate, "serve", "--bind", WORKBENCH], env=env, cwd=ROOT)
+        # Label Studio never retries a webhook: reconcile on a schedule so nothing is lost.
+        syncer = subprocess.Popen([labelgate, "sync", "--every", SYNC_EVERY], env=env, cwd=ROOT)
         try:
             return server.wait()
         except KeyboardInterrupt:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
             return 0
+        finally:
+            for process in (server, syncer):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=30)
     finally:
         if os.environ.get("LABELGATE_SKIP_LABEL_STUDIO") != "1":
             stop_label_studio(env)

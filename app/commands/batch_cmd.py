@@ -16,6 +16,21 @@ from app.services.label_studio import gateway
 from app.services.rule_versions import active_version
 
 
+def _sync_round(batch_ref: str | None) -> None:
+    """Sync one batch, or every open one, each in its own transaction."""
+    refs = ([batch_ref] if batch_ref
+            else run_service(lambda s: [b.id for b in sync.batches_to_sync(s)]))
+    for ref in refs:
+        name, report = run_service(lambda s, ref=ref: _sync_one(s, ref))
+        click.echo(f"{name}: {report.created} new, {report.updated} updated, "
+                   f"{report.deleted} deleted, {report.quarantined} quarantined")
+
+
+def _sync_one(session, ref):
+    batch = batches.batch_by_ref(session, ref)
+    return batch.name, sync.sync_batch(session, gateway(), batch)
+
+
 def register(cli: AppGroup) -> None:
     """Add the `batch`, `sync` and `qualifications` commands."""
     group = AppGroup("batch", help="Import, assign and push batches of items.")
@@ -79,18 +94,16 @@ def register(cli: AppGroup) -> None:
     @cli.command("sync")
     @click.option("--batch", "batch_ref", default=None, help="Only this batch.")
     @click.option("--every", type=click.IntRange(min=10), default=None,
-                  help="Repeat every N seconds until interrupted.")
+                  help="Repeat every N seconds until interrupted (a failed round is reported "
+                       "and the next one runs).")
     def sync_cmd(batch_ref: str | None, every: int | None) -> None:
         """Pull annotations from Label Studio, fill gaps, record deletions, revive webhooks."""
         while True:
-            def action(session):
-                targets = ([batches.batch_by_ref(session, batch_ref)] if batch_ref
-                           else sync.batches_to_sync(session))
-                return [(b.name, sync.sync_batch(session, gateway(), b)) for b in targets]
-
-            for name, report in run_service(action):
-                click.echo(f"{name}: {report.created} new, {report.updated} updated, "
-                           f"{report.deleted} deleted, {report.quarantined} quarantined")
+            try:
+                _sync_round(batch_ref)
+            except SystemExit:
+                if every is None:
+                    raise
             if every is None:
                 return
             time.sleep(every)
