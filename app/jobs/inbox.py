@@ -138,8 +138,14 @@ def _ingest_batch(session, batch_id: int, events: list) -> None:
     events = [e for e in events if e.project_id in (None, batch.ls_project_id)]
     created = [e.annotation for e in events if e.annotation is not None]
     lookups = ingestion.Lookups.prefetch(session, batch, {a.id for a in created})
+    pending: list = []
     for event in events:  # In arrival order: a deletion after its creation stays deleted.
         if event.action == "ANNOTATIONS_DELETED":
+            ingestion.flush_pending(session, pending)  # keeps the audit trail in order
             ingestion.mark_deleted(session, batch, event.deleted_annotation_ids, source="webhook")
         elif event.annotation is not None:
-            ingestion.upsert(session, batch, event.annotation, source="webhook", lookups=lookups)
+            ingestion.upsert(
+                session, batch, event.annotation, source="webhook", lookups=lookups,
+                pending=pending,
+            )
+    ingestion.flush_pending(session, pending)

@@ -95,6 +95,46 @@ def record(
     return event
 
 
+def record_many(session: Session, entries: Iterable[dict], *,
+                actor: Actor | None = None) -> list[AuditEvent]:
+    """Append many events under one lock of the chain head, in order, with one flush.
+
+    Each entry holds `action`, `object_type`, `object_id` and optionally `before`, `after`
+    and `details` (a dict), as `record` takes them. Bulk work (a reconciliation of 100,000
+    annotations) would otherwise lock, read and write the head once per event.
+    """
+    actor = actor or current_actor()
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    events = []
+    seq, prev = head.seq, head.hash
+    for entry in entries:
+        summary: dict = {}
+        if entry.get("before") is not None:
+            summary["before"] = entry["before"]
+        if entry.get("after") is not None:
+            summary["after"] = entry["after"]
+        summary.update(entry.get("details") or {})
+        seq += 1
+        event = AuditEvent(
+            seq=seq, occurred_at=utcnow(), actor=actor.name, actor_user_id=actor.user_id,
+            action=entry["action"], object_type=entry["object_type"],
+            object_id=None if entry.get("object_id") is None else str(entry["object_id"]),
+            summary=json.loads(_canonical(summary)), request_id=actor.request_id,
+            client_address=actor.client_address, prev_hash=prev,
+        )
+        event.hash = prev = event_hash(prev, event)
+        events.append(event)
+    head.seq, head.hash = seq, prev
+    session.add_all(events)
+    session.flush()
+    return events
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """The result of checking the chain: ok, how many events, and the first problem found."""

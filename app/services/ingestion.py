@@ -32,6 +32,8 @@ from app.services import qualifications as quals
 from app.services.rule_versions import rule_set_of
 from labeling_rules import ResultError, normalise_result
 
+BULK = 1000
+
 
 @dataclass
 class IngestReport:
@@ -183,8 +185,12 @@ def quarantine_reason(lookups: Lookups, item: Item, user: User | None,
 
 
 def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str,
-           lookups: Lookups | None = None) -> IngestReport:
-    """Store or refresh one annotation; older or repeated reports change nothing."""
+           lookups: Lookups | None = None, pending: list | None = None) -> IngestReport:
+    """Store or refresh one annotation; older or repeated reports change nothing.
+
+    With `pending`, the row is neither flushed nor audited here: its audit entry is queued
+    for `flush_pending`, which writes many at once (`ingest_many` does this).
+    """
     lookups = lookups or Lookups(session, batch)
     report = IngestReport()
     row = lookups.row(ann.id)
@@ -226,15 +232,43 @@ def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str,
     row.ingested_at = utcnow()
     row.quarantined = reason is not None
     row.quarantine_reason = reason
-    session.flush()
-    audit.record(session, "annotation.ingest" if created else "annotation.update", "annotation",
-                 row.id, before=before,
-                 after={"ls_id": ann.id, "item": item.id, "user": user.email if user else None,
-                        "rule_version": version.label, "result": normalised,
-                        "quarantined": reason}, source=source)
+    entry = {"action": "annotation.ingest" if created else "annotation.update",
+             "object_type": "annotation", "before": before,
+             "after": {"ls_id": ann.id, "item": item.id, "user": user.email if user else None,
+                       "rule_version": version.label, "result": normalised,
+                       "quarantined": reason}, "details": {"source": source}}
+    if pending is None:
+        session.flush()
+        audit.record(session, entry["action"], "annotation", row.id, before=before,
+                     after=entry["after"], source=source)
+    else:
+        pending.append((row, entry))
     report.created += created
     report.updated += not created
     report.quarantined += reason is not None
+    return report
+
+
+def flush_pending(session: Session, pending: list) -> None:
+    """Insert the queued rows and append their audit events, in order, at once."""
+    if not pending:
+        return
+    session.flush()
+    audit.record_many(session, ({**entry, "object_id": row.id} for row, entry in pending))
+    pending.clear()
+
+
+def ingest_many(session: Session, batch: Batch, annotations: list[LSAnnotation], *,
+                source: str, lookups: Lookups | None = None) -> IngestReport:
+    """Store or refresh many annotations of one batch, writing rows and audit in bulk."""
+    lookups = lookups or Lookups.prefetch(session, batch, {a.id for a in annotations})
+    report, pending = IngestReport(), []
+    for ann in annotations:
+        report.merge(upsert(session, batch, ann, source=source, lookups=lookups,
+                            pending=pending))
+        if len(pending) >= BULK:
+            flush_pending(session, pending)
+    flush_pending(session, pending)
     return report
 
 

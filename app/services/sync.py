@@ -26,9 +26,7 @@ def sync_batch(session: Session, gateway: LabelStudioGateway,
     report = ingestion.IngestReport()
     try:
         exported = gateway.export_annotations(batch.ls_project_id)
-        lookups = ingestion.Lookups.prefetch(session, batch, (ann.id for ann in exported))
-        for ann in exported:
-            report.merge(ingestion.upsert(session, batch, ann, source="sync", lookups=lookups))
+        report.merge(ingestion.ingest_many(session, batch, exported, source="sync"))
         present = {ann.id for ann in exported}
         known = set(session.scalars(select(Annotation.ls_annotation_id).where(
             Annotation.batch_id == batch.id, Annotation.deleted_at.is_(None))))

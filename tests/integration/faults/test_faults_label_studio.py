@@ -21,7 +21,7 @@ from app import jobs
 from app.integrations.label_studio import connect
 from app.integrations.label_studio_gateway import ITEM_ID_FIELD
 from app.models import Annotation, Assignment, Batch, Item, Job, LabelStudioAccount
-from app.services import batches, datasets, qualifications
+from app.services import audit, batches, datasets, qualifications
 from app.services.push import _task_data
 from app.services.rule_versions import rule_set_of
 from tests.factories import jsonl, ls_result, make_active_version, make_user, quality_items
@@ -257,6 +257,7 @@ def test_label_studio_stopped_during_a_sync_the_next_sync_completes(
             )
             == 0
         )
+        assert audit.verify_chain(session).ok  # written in bulk, chained one by one
     finally:
         gateway = connect(server.url, plugin.ADMIN_TOKEN)
         gateway.delete_project(project)
