@@ -135,6 +135,18 @@ class VerifierDraw:
         return uid
 
 
+def reviewer_assignments(
+    session: Session, batch_id: int, item_id: int | None = None
+) -> set[tuple[int, int]]:
+    """Return the (item, reviewer) pairs assigned in a batch (or for one item)."""
+    stmt = select(Assignment.item_id, Assignment.user_id).where(
+        Assignment.batch_id == batch_id, Assignment.role == REVIEWER
+    )
+    if item_id is not None:
+        stmt = stmt.where(Assignment.item_id == item_id)
+    return {(item, user) for item, user in session.execute(stmt)}
+
+
 def new_task(
     session: Session,
     batch: Batch,
@@ -147,8 +159,12 @@ def new_task(
     position: int = 0,
     correction_id: int | None = None,
     check_id: int | None = None,
+    held: set[tuple[int, int]] | None = None,
 ) -> ReviewTask:
-    """Store one review task and the reviewer's assignment to the item (P4)."""
+    """Store one review task and the reviewer's assignment to the item (P4).
+
+    `held` (item, reviewer) pairs already assigned, when the caller creates many tasks.
+    """
     task = ReviewTask(
         batch_id=batch.id,
         plan_id=plan_id,
@@ -162,14 +178,10 @@ def new_task(
         rule_version_id=batch.rule_version_id,
     )
     session.add(task)
-    held = session.scalar(
-        select(Assignment.id).where(
-            Assignment.item_id == item_id,
-            Assignment.user_id == reviewer_id,
-            Assignment.role == REVIEWER,
-        )
-    )
     if held is None:
+        held = reviewer_assignments(session, batch.id, item_id)
+    if (item_id, reviewer_id) not in held:
+        held.add((item_id, reviewer_id))
         session.add(
             Assignment(
                 item_id=item_id,
@@ -202,6 +214,7 @@ def assign_reviews(session: Session, batch: Batch) -> int:
         return 0
     draw = VerifierDraw(session, batch, f"{plan.seed}:{plan.round}:verifiers")
     per_reviewer: Counter = Counter()
+    held = reviewer_assignments(session, batch.id)
     for position, item_id, annotation_id in wanted:
         uid = draw.pick()
         new_task(
@@ -213,6 +226,7 @@ def assign_reviews(session: Session, batch: Batch) -> int:
             purpose="sample",
             plan_id=plan.id,
             position=position,
+            held=held,
         )
         per_reviewer[uid] += 1
     session.flush()
