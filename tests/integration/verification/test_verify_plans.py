@@ -44,6 +44,14 @@ def test_aql_1_rejects_a_ten_percent_batch_and_accepts_a_half_percent_one(make_w
     # The switching state moved on with the two lots.
     state = world.session.scalar(select(SwitchingState))
     assert state.lots == 2 and state.state == "normal"
+    # A second rejection within five lots tightens inspection for the rule set's next batch.
+    _plan3, decision3, _batch3 = _decide_with_error_rate(world, 100, 0.25, "bad-again")
+    assert decision3.decision == "rejected" and decision3.inspection_next == "tightened"
+    world.session.refresh(state)
+    assert (state.lots, state.state) == (3, "tightened")
+    batch4 = world.batch(100, name="next")
+    plan4 = plans.draw_plan(world.session, batch4, seed=1)
+    assert plan4.inspection == "tightened" and "tightened inspection" in plan4.reason
 
 
 def test_the_stored_seed_reproduces_the_sample_and_every_annotator_is_checked(make_world, tmp_path):
