@@ -85,3 +85,63 @@ def test_verifiers_never_annotated_in_the_batch(make_world, tmp_path):
     assert reviewer_ids and not reviewer_ids & annotator_ids
     assert reviewer_ids <= {u.id for u in world.reviewers}
     assert world.session.scalar(select(BatchDecision)) is None
+
+
+def test_exact_and_precision_plans_store_their_terms_and_risks(make_world, tmp_path):
+    from qa.sampling import design_plan, sample_size_for_accuracy
+
+    exact = "    kind: exact\n    aql: 1.0\n    ltpd: 8.0\n    alpha: 0.05\n    beta: 0.1\n"
+    world = make_world(
+        rule_file(tmp_path, "response-quality.en.yaml", sampling=exact, overlap=NO_OVERLAP)
+    )
+    batch = world.batch(300)
+    plan = plans.draw_plan(world.session, batch, seed=5)
+    expected = design_plan(0.01, 0.08, alpha=0.05, beta=0.1, lot_size=300)
+    assert (plan.sample_size, plan.accept_number) == (expected.n, expected.accept)
+    assert plan.producer_risk <= 0.05 and plan.consumer_risk <= 0.1
+    assert (plan.aql, plan.ltpd, plan.code_letter) == (1.0, 8.0, None)
+    precision = "    kind: precision\n    margin: 0.05\n    confidence: 0.95\n"
+    other = tmp_path / "precision"
+    other.mkdir()
+    from app.services.rule_versions import rule_set_of
+    from tests.factories import make_active_version
+
+    newer = make_active_version(
+        world.session,
+        rule_file(other, "response-quality.en.yaml", sampling=precision, overlap=NO_OVERLAP),
+        version="1.0.1",
+    )
+    world.rules = rule_set_of(newer)
+    batch2 = world.batch(300, name="b2")
+    plan2 = plans.draw_plan(world.session, batch2, seed=5)
+    assert plan2.kind == "precision" and plan2.rule_version_id == newer.id
+    assert plan2.sample_size == sample_size_for_accuracy(0.05, confidence=0.95, population=300)
+
+
+def test_discontinued_inspection_refuses_plans_until_resumed(make_world, tmp_path):
+    import pytest
+
+    from app.services.errors import Conflict
+
+    world = make_world(rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1))
+    batch = world.batch(20)
+    state = SwitchingState(
+        rule_set_id=world.version.rule_set_id,
+        aql=1.0,
+        level="II",
+        state="discontinued",
+        switching_score=0,
+        recent=[],
+        tightened_run=0,
+        tightened_rejects=5,
+        lots=9,
+    )
+    world.session.add(state)
+    world.session.commit()
+    with pytest.raises(Conflict, match="discontinued"):
+        plans.draw_plan(world.session, batch, seed=1)
+    world.session.rollback()
+    plans.resume_inspection(world.session, batch, "retrained two annotators, rules clarified")
+    plan = plans.draw_plan(world.session, batch, seed=1)
+    world.session.commit()
+    assert plan.inspection == "tightened"
