@@ -240,7 +240,7 @@ def heatmap(
                 Cell(left + j * size, top + i * size, fill, texts[i][j], ink, titles[i][j])
             )
     return Heatmap(
-        left + size * len(column_labels) + 10,
+        left + size * len(column_labels) + 110,
         top + size * len(row_labels) + 10,
         size,
         left,

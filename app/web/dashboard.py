@@ -42,6 +42,7 @@ from app.web.paging import Pager, page_arg
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 VIEWERS = ("qa_lead", "admin", "supervisor", "auditor")
+HEATMAP_ANNOTATORS = 40  # more cells than 40 x 40 are no longer readable; the CSV has all
 FILTER_KEYS = ("rule_set", "dataset", "from", "to")
 
 
@@ -232,7 +233,7 @@ def agreement_page():
     label_controls = agreement.controls_of(db.session, flt, chosen) if chosen else []
     label_control = _chosen(label_controls, "label_control")
     page, per_page = page_arg()
-    pairs = pair_matrix(flt, control)
+    pairs = pair_matrix(flt, control, limit=HEATMAP_ANNOTATORS)
     return _page(
         "dashboard/agreement.html",
         found=agreement.report_rows(db.session, flt, offset=(page - 1) * per_page, limit=per_page),

@@ -31,11 +31,15 @@ def peers(flt: filters.DashboardFilter) -> dict[int, tuple[float | None, int]]:
     )
 
 
-def pair_matrix(flt: filters.DashboardFilter, control: str | None) -> agreement.PairMatrix:
+def pair_matrix(
+    flt: filters.DashboardFilter, control: str | None, *, limit: int | None = None
+) -> agreement.PairMatrix:
     """Return the annotator-pair kappas under the filter, one control or all (cached)."""
     return cached(
-        ("pairs", flt.key(), control),
-        lambda: agreement.pair_matrix(db.session, agreement.pair_lists(db.session, flt), control),
+        ("pairs", flt.key(), control, limit),
+        lambda: agreement.pair_matrix(
+            db.session, agreement.pair_lists(db.session, flt), control, limit=limit
+        ),
     )
 
 

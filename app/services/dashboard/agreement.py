@@ -108,21 +108,29 @@ def _pairs(found, control: str | None):
 
 @dataclass(frozen=True)
 class PairMatrix:
-    """Cohen's kappa of each annotator pair (mean over batches weighted by items shared)."""
+    """Cohen's kappa of each annotator pair (mean over batches weighted by items shared);
+    `annotators` may be the most-shared part of `everyone`, to keep a heatmap readable."""
 
     annotators: list[tuple[int, str]]
     kappa: list[list[float | None]]
     shared: list[list[int]]
+    everyone: int
 
 
-def pair_matrix(session: Session, found, control: str | None = None) -> PairMatrix:
-    """Return the annotator-pair matrix of `pair_lists` (one control, or all pooled)."""
+def pair_matrix(
+    session: Session, found, control: str | None = None, *, limit: int | None = None
+) -> PairMatrix:
+    """Return the annotator-pair matrix of `pair_lists` (one control, or all pooled), over
+    the `limit` annotators who share the most items (all of them without a limit)."""
     sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
     for a, b, kappa, n in _pairs(found, control):
         for key in ((a, b), (b, a)):
             sums[key][0] += kappa * n
             sums[key][1] += n
-    ids = sorted({a for a, _b in sums})
+    volume: dict[int, float] = defaultdict(float)
+    for (a, _b), (_s, n) in sums.items():
+        volume[a] += n
+    ids = sorted(volume, key=lambda i: (-volume[i], i))[:limit]
     emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
     people = sorted(((i, emails.get(i, str(i))) for i in ids), key=lambda p: p[1])
     kappa = [
@@ -132,7 +140,7 @@ def pair_matrix(session: Session, found, control: str | None = None) -> PairMatr
     shared = [
         [int(sums[(a, b)][1]) if (a, b) in sums else 0 for b, _e in people] for a, _e in people
     ]
-    return PairMatrix(people, kappa, shared)
+    return PairMatrix(people, kappa, shared, len(volume))
 
 
 def peer_agreement(found) -> dict[int, tuple[float | None, int]]:
