@@ -25,6 +25,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
+REDIS_URL = os.environ.get("LABELGATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 POSTGRES_URL = os.environ.get(
     "LABELGATE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -250,3 +251,74 @@ def machine_lines(m: dict[str, str]) -> list[str]:
         f"label-studio-sdk {m['label-studio-sdk']}, Label Studio 1.23.2; load generator "
         f"{m['wrk']}. Everything on loopback, on the same machine.",
     ]
+
+
+@contextlib.contextmanager
+def redis_queue() -> Iterator[tuple[str, str]]:
+    """Yield (Redis URL, a queue name of the run's own); delete the queue's keys afterwards."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        connection.ping()
+    except RedisError as err:
+        raise BenchError(f"Redis at {REDIS_URL} does not answer: {err}") from err
+    queue = f"lgbench-{uuid.uuid4().hex[:8]}"
+    try:
+        yield REDIS_URL, queue
+    finally:
+        for key in connection.scan_iter(match=f"*{queue}*"):
+            connection.delete(key)
+        connection.close()
+
+
+@contextlib.contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Run one `labelgate worker` with `env`; stop it (by its process group) afterwards."""
+    command = [
+        str(Path(sys.executable).parent / "labelgate"),
+        "worker",
+        "--heartbeat",
+        "5",
+        "--maintenance",
+        "10",
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def wait_drained(app, redis_url: str, *, timeout: float) -> float:
+    """Wait until the webhook inbox is empty and no drain runs; return the seconds waited."""
+    from redis import Redis
+
+    from app.jobs import inbox
+
+    connection = Redis.from_url(redis_url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < timeout:
+            if inbox.waiting(app, connection) == 0 and not connection.exists(
+                inbox.keys(app)["lock"]
+            ):
+                return time.monotonic() - started
+            time.sleep(0.5)
+    finally:
+        connection.close()
+    raise BenchError(f"the webhook inbox did not drain within {timeout:.0f} s")

@@ -220,16 +220,19 @@ def serve_and_load(
     log_path: Path,
     secret: str,
     stored: Callable[[], int],
+    settle: Callable[[], float],
 ) -> dict:
     """Serve `target` with gunicorn, warm it up, then post webhooks with wrk for `seconds`.
 
     Annotation ids stay below 2**31 (the column is a 32-bit integer): the warm-up numbers
-    from 1.9e9, the measured run from 1.0e9 plus 1e8 per wrk thread.
+    from 1.9e9, the measured run from 1.0e9 plus 1e8 per wrk thread. `settle` waits until
+    what was accepted is stored (the inbox drained) and returns how long that took.
     """
     with gunicorn(target, env, log=log_path, **settings) as url:
         run_wrk(
             url, post_script(bodies, secret, base=1_900_000_000), seconds=2, connections=connections
         )
+        settle()
         before = stored()
         figures = run_wrk(
             url,
@@ -237,6 +240,7 @@ def serve_and_load(
             seconds=seconds,
             connections=connections,
         )
+        figures["settle_s"] = settle()
     figures["stored"] = stored() - before
     return figures
 

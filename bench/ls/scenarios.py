@@ -17,10 +17,11 @@ from app.services.actor import Actor, acting_as
 from app.services.push import _task_data
 from app.services.rule_versions import rule_set_of
 from bench import workbench
-from bench.environment import LabelStudio
+from bench.environment import LabelStudio, redis_queue, wait_drained, worker
 from bench.ls import loadgen
 
 IMPORT_TIMEOUT = 3600
+ROUNDS = 2
 
 
 def _client(ls: LabelStudio) -> httpx.Client:
@@ -166,15 +167,17 @@ def webhook_vs_bare(
     work: Path,
     log,
 ) -> dict:
-    """Measure the webhook endpoint's and a bare Flask endpoint's rps under one gunicorn setup."""
+    """Measure the webhook endpoint's and a bare Flask endpoint's rps under one gunicorn setup.
+
+    The workbench runs as deployed at scale: gunicorn over PostgreSQL with Redis, the
+    receiver queueing deliveries and one `labelgate worker` ingesting them meanwhile.
+    """
     session = db.new_session()
     batch = workbench.import_items(session, 1000, "webhook-rps")
     workbench.annotator_for_label_studio(session, version, 9001, "hook@bench.test", batch)
     items = loadgen.pushed_looking(session, batch)
     bodies = loadgen.WebhookBodies(batch, items, workbench.ls_result(version), ls_user=9001)
-    env = {"LABELGATE_DATABASE_URL": database_url, "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"]}
     settings = {"workers": workers, "threads": threads}
-    results = {}
 
     def stored() -> int:
         with db.new_session() as fresh:
@@ -182,27 +185,64 @@ def webhook_vs_bare(
                 select(func.count(Annotation.id)).where(Annotation.batch_id == batch.id)
             )
 
-    for name, target in (("bare Flask", "bench.ls.bare_app:app"), ("webhook", "app.wsgi:app")):
-        results[name] = loadgen.serve_and_load(
-            target,
-            env,
-            settings,
-            bodies,
-            seconds=seconds,
-            connections=connections,
-            log_path=work / f"gunicorn-{name.replace(' ', '-')}.log",
-            secret=bodies.secret(app),
-            stored=stored,
-        )
-        log(
-            f"{name}: {results[name]['rps']:.0f} requests/s, "
-            f"p50 {results[name]['p50_ms']:.1f} ms, p99 {results[name]['p99_ms']:.1f} ms"
-        )
+    with redis_queue() as (redis_url, queue):
+        env = {
+            "LABELGATE_DATABASE_URL": database_url,
+            "LABELGATE_REDIS_URL": redis_url,
+            "LABELGATE_JOBS_QUEUE": queue,
+            "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
+        }
+        app.config.update(REDIS_URL=redis_url, JOBS_QUEUE=queue)
+
+        def measure(name: str, target: str, settle) -> dict:
+            figures = loadgen.serve_and_load(
+                target,
+                env,
+                settings,
+                bodies,
+                seconds=seconds,
+                connections=connections,
+                log_path=work / f"gunicorn-{name.replace(' ', '-')}.log",
+                secret=bodies.secret(app),
+                stored=stored,
+                settle=settle,
+            )
+            log(
+                f"{name}: {figures['rps']:.0f} requests/s, p50 {figures['p50_ms']:.1f} ms, "
+                f"p99 {figures['p99_ms']:.1f} ms"
+            )
+            return figures
+
+        # Alternating rounds even out the noise of a shared machine; the best of each counts.
+        # The endpoint alone first: deliveries wait in Redis, then a worker drains them.
+        rounds = {"bare": [], "webhook": []}
+        for _ in range(ROUNDS):
+            rounds["bare"].append(measure("bare Flask", "bench.ls.bare_app:app", lambda: 0.0))
+            rounds["webhook"].append(measure("webhook", "app.wsgi:app", lambda: 0.0))
+        with worker(env, work / "worker.log"):
+            before = stored()
+            drain_s = wait_drained(app, redis_url, timeout=3600)
+            drained = stored() - before
+            log(f"drained {drained} deliveries in {drain_s:.1f} s")
+            concurrent = measure(
+                "webhook with a worker ingesting alongside",
+                "app.wsgi:app",
+                lambda: wait_drained(app, redis_url, timeout=3600),
+            )
     session.close()
+    bare = max(rounds["bare"], key=lambda f: f["rps"])
+    hook = max(rounds["webhook"], key=lambda f: f["rps"])
+    accepted = sum(f["ok"] for f in rounds["webhook"])
     return {
-        "bare": results["bare Flask"],
-        "webhook": results["webhook"],
-        "ratio": results["webhook"]["rps"] / results["bare Flask"]["rps"],
+        "bare": bare,
+        "webhook": hook,
+        "ratio": hook["rps"] / bare["rps"],
+        "rounds": rounds,
+        "accepted": accepted,
+        "drained": drained,
+        "drain_s": drain_s,
+        "concurrent": concurrent,
+        "concurrent_ratio": concurrent["rps"] / bare["rps"],
         "seconds": seconds,
         "connections": connections,
         **settings,
