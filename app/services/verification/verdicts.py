@@ -9,6 +9,8 @@ rejects a correction (V5); a second review feeds a supervisor's check (P8).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,7 @@ from app.models import (
     BatchState,
     Correction,
     LabelStudioAccount,
+    Qualification,
     ReviewProject,
     ReviewTask,
     SupervisionCheck,
@@ -60,8 +63,51 @@ def find_task(session: Session, batch: Batch, ann: LSAnnotation) -> ReviewTask |
     )
 
 
+class Context:
+    """What judging many verdicts of one batch reads once: who annotated, and qualifications."""
+
+    def __init__(self, session: Session, batch: Batch) -> None:
+        self.session, self.batch = session, batch
+        self.version, self.rules = rules_of(session, batch)
+        self._annotators: set[int] | None = None
+        self._qualifications: dict[int, list[Qualification]] = {}
+
+    @property
+    def annotators(self) -> set[int]:
+        """Return everyone who annotated, or was assigned to annotate, in the batch."""
+        if self._annotators is None:
+            self._annotators = annotator_ids(self.session, self.batch.id)
+        return self._annotators
+
+    def qualified(self, user_id: int, at: datetime) -> bool:
+        """Tell whether the user held a valid qualification for the rule set at `at`.
+
+        The same test as `qualifications.current`, on the user's rows read once.
+        """
+        if user_id not in self._qualifications:
+            v = self.version
+            self._qualifications[user_id] = list(
+                self.session.scalars(
+                    select(Qualification).where(
+                        Qualification.user_id == user_id,
+                        Qualification.rule_set_id == v.rule_set_id,
+                        Qualification.major_version == v.major,
+                    )
+                )
+            )
+        return any(
+            q.granted_at <= at
+            and q.valid_until > at
+            and (
+                (q.ended_at is None and q.status == quals.QualificationStatus.VALID)
+                or (q.ended_at is not None and q.ended_at > at)
+            )
+            for q in self._qualifications[user_id]
+        )
+
+
 def quarantine_reason(
-    session: Session, batch: Batch, task: ReviewTask, user: User | None, ann: LSAnnotation
+    context: Context, task: ReviewTask, user: User | None, ann: LSAnnotation
 ) -> str | None:
     """Return why a verdict must not count, or None when it may."""
     if user is None:
@@ -72,13 +118,10 @@ def quarantine_reason(
         return f"{user.email} was deactivated"
     if user.id != task.reviewer_id:
         return f"{user.email} was not assigned this review"
-    if user.id in annotator_ids(session, batch.id):
+    if user.id in context.annotators:
         return f"{user.email} annotated in this batch and may not verify it (V3)"
-    version, _rules = rules_of(session, batch)
-    if (
-        quals.current(session, user.id, version.rule_set_id, version.major, at=ann.created_at)
-        is None
-    ):
+    if not context.qualified(user.id, ann.created_at):
+        version = context.version
         return (
             f"{user.email} held no valid qualification for {version.rule_set.key} "
             f"major version {version.major} when reviewing"
@@ -86,9 +129,17 @@ def quarantine_reason(
     return None
 
 
-def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) -> IngestReport:
+def upsert(
+    session: Session,
+    batch: Batch,
+    ann: LSAnnotation,
+    *,
+    source: str,
+    context: Context | None = None,
+) -> IngestReport:
     """Store or refresh one verdict; older or repeated reports change nothing."""
     report = IngestReport()
+    context = context or Context(session, batch)
     row = session.scalar(
         select(VerificationRecord).where(VerificationRecord.ls_annotation_id == ann.id)
     )
@@ -105,8 +156,8 @@ def upsert(session: Session, batch: Batch, ann: LSAnnotation, *, source: str) ->
         )
         return report
     user = _find_user(session, ann)
-    version, rules = rules_of(session, batch)
-    reason = quarantine_reason(session, batch, task, user, ann)
+    version, rules = context.version, context.rules
+    reason = quarantine_reason(context, task, user, ann)
     verdict = None
     if not ann.was_cancelled:
         try:
@@ -292,8 +343,9 @@ def sync_reviews(session: Session, gateway: LabelStudioGateway, batch: Batch) ->
         return report
     try:
         exported = gateway.export_annotations(project.ls_project_id)
+        context = Context(session, batch)
         for ann in exported:
-            report.merge(upsert(session, batch, ann, source="sync"))
+            report.merge(upsert(session, batch, ann, source="sync", context=context))
         known = set(
             session.scalars(
                 select(VerificationRecord.ls_annotation_id).where(
