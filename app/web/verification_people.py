@@ -18,6 +18,7 @@ from app.models import (
     VerificationRecord,
 )
 from app.services.errors import ServiceError
+from app.services.isolation import may_read_batch, readable_batches
 from app.services.verification import agreement, supervision
 from app.web.access import allow
 from app.web.forms import EmptyForm
@@ -49,9 +50,12 @@ def arbitration_queue():
     rows = [
         row
         for row in db.session.execute(
-            select(Arbitration, Item, Batch)
-            .join(Item, Item.id == Arbitration.item_id)
-            .join(Batch, Batch.id == Arbitration.batch_id)
+            readable_batches(
+                select(Arbitration, Item, Batch)
+                .join(Item, Item.id == Arbitration.item_id)
+                .join(Batch, Batch.id == Arbitration.batch_id),
+                g.user,
+            )
             .where(Arbitration.status == "open")
             .order_by(Arbitration.id)
             .limit(500)
@@ -71,6 +75,7 @@ def arbitrate(arbitration_id: int):
     row = db.session.get(Arbitration, arbitration_id)
     if row is None:
         abort(404)
+    _guard(row.batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -98,9 +103,15 @@ def arbitrate(arbitration_id: int):
 def supervision_index():
     """Spot-checks of reviewers' and arbitrators' work, and a form to draw one."""
     checks = db.session.scalars(
-        select(SupervisionCheck).order_by(SupervisionCheck.id.desc()).limit(100)
+        readable_batches(
+            select(SupervisionCheck).join(Batch, Batch.id == SupervisionCheck.batch_id), g.user
+        )
+        .order_by(SupervisionCheck.id.desc())
+        .limit(100)
     ).all()
-    batches = db.session.scalars(select(Batch).order_by(Batch.id.desc()).limit(200)).all()
+    batches = db.session.scalars(
+        readable_batches(select(Batch), g.user).order_by(Batch.id.desc()).limit(200)
+    ).all()
     return render_template(
         "verification/supervision.html",
         checks=checks,
@@ -118,6 +129,8 @@ def supervision_draw():
     if not EmptyForm().validate_on_submit():
         abort(400)
     b = db.session.get(Batch, request.form.get("batch_id", type=int) or 0)
+    if b is not None:
+        _guard(b.id)
     if b is None:
         flash(_("Choose a batch."), "error")
         return redirect(url_for("verification.supervision_index"))
@@ -137,10 +150,18 @@ def supervision_draw():
     return redirect(url_for("verification.supervision_check", check_id=check.id))
 
 
+def _guard(batch_id: int) -> None:
+    """Refuse a batch's security data to those not granted its rule set (L2)."""
+    batch = db.session.get(Batch, batch_id)
+    if batch is not None and not may_read_batch(db.session, g.user, batch):
+        abort(403)
+
+
 def _check_or_404(check_id: int) -> SupervisionCheck:
     check = db.session.get(SupervisionCheck, check_id)
     if check is None:
         abort(404)
+    _guard(check.batch_id)
     return check
 
 

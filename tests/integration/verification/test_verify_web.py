@@ -272,3 +272,32 @@ def test_cli_arbitrates_and_supervises(app, make_world, tmp_path):
         ]
     )
     assert closed.exit_code == 0 and "1 of 1 held up" in closed.output
+
+
+def test_security_disagreements_show_only_to_arbitrators_granted_the_rule_set(client, make_world):
+    from labeling_rules import SETS_DIR
+
+    world = make_world(SETS_DIR / "content-safety.en.yaml")
+    batch = world.batch(3)
+    item = world.session.scalar(select(Item).where(Item.batch_id == batch.id))
+    row = Arbitration(
+        batch_id=batch.id,
+        item_id=item.id,
+        control="risks",
+        labels_considered=[{"annotator": world.annotators[0].id, "label": ["privacy"]}],
+    )
+    world.session.add(row)
+    world.session.commit()
+    from app.services import users
+
+    outsider = make_user(world.session, email="arb@example.test", roles=("arbitrator",))
+    granted = make_user(world.session, email="arb-sec@example.test", roles=())
+    users.grant_role(world.session, granted, "arbitrator", rule_set=world.rules.id)
+    world.session.commit()
+    login(client, outsider.email)
+    assert item.data["content"] not in client.get("/arbitration/").get_data(as_text=True)
+    refused = client.post(f"/arbitration/{row.id}", data={"outcome": "discard"})
+    assert refused.status_code == 403
+    client.post("/logout")
+    login(client, granted.email)
+    assert item.data["content"] in client.get("/arbitration/").get_data(as_text=True)
