@@ -24,7 +24,7 @@ from app.services.dashboard.control_chart import p_chart
 from app.services.isolation import readable_security_sets
 from app.services.verification.decisions import reason_text
 from app.web import charts
-from app.web.access import allow
+from app.web.access import ANONYMOUS, AUTHENTICATED, allow, required_roles
 from app.web.dashboard_csv import TABLES, csv_response
 from app.web.dashboard_figures import (
     annotator_table,
@@ -72,8 +72,17 @@ def _page(template: str, **context) -> str:
         filter_args=filter_args(),
         choices=filters.choices(db.session),
         args=request.args,
+        may_open=may_open,
         **context,
     )
+
+
+def may_open(endpoint: str) -> bool:
+    """Tell whether the signed-in user may open `endpoint` (so evidence links never 403)."""
+    roles = required_roles(endpoint)
+    if roles is None:
+        return False
+    return bool(roles & {ANONYMOUS, AUTHENTICATED}) or g.user.has_role(*roles)
 
 
 @bp.route("/")

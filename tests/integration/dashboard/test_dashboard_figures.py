@@ -234,3 +234,16 @@ def test_security_batches_stay_hidden_from_a_lead_without_their_rule_set(app, se
     admin = app.test_client()
     login(admin, "admin@example.test")
     assert f'data-batch="{run.batch.id}"' in admin.get("/dashboard/").get_data(as_text=True)
+
+
+def test_evidence_links_only_where_the_reader_may_go(app, session, run, client):
+    login(client, QA_LEAD)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    l1 = page[page.index('id="req-L1"') : page.index('id="req-L2"')]
+    assert "Evidence (another role)" in l1 and "/audit/verify" not in l1  # auditors' page
+    v1 = page[page.index('id="req-V1"') : page.index('id="req-V2"')]
+    assert 'href="/batches/"' in v1
+    make_user(session, email="auditor@example.test", roles=("auditor",))
+    auditor = app.test_client()
+    login(auditor, "auditor@example.test")
+    assert "/audit/verify" in auditor.get("/dashboard/").get_data(as_text=True)
