@@ -25,6 +25,9 @@ from bench.environment import BenchError, gunicorn
 
 FAKE_PROJECT = 770000
 WRK_THREADS = 2
+# Each measured run numbers its annotations from its own base, so no id repeats across runs
+# (a repeat is "unchanged" and stores nothing). Thread t adds t * 1e8.
+ID_SPAN = 2_000_000  # runs * ID_SPAN stays below the 1e8 between threads
 
 
 def pushed_looking(session, batch: Batch) -> list[Item]:
@@ -221,34 +224,45 @@ def serve_and_load(
     secret: str,
     stored: Callable[[], int],
     settle: Callable[[], float],
+    run: int = 0,
 ) -> dict:
     """Serve `target` with gunicorn, warm it up, then post webhooks with wrk for `seconds`.
 
-    Annotation ids stay below 2**31 (the column is a 32-bit integer): the warm-up numbers
-    from 1.9e9, the measured run from 1.0e9 plus 1e8 per wrk thread. `settle` waits until
-    what was accepted is stored (the inbox drained) and returns how long that took.
+    Annotation ids stay below 2**31 (the column is a 32-bit integer): run k's warm-up
+    numbers from 1.5e9 + k * 2e6, its measured part from 1.0e9 + k * 2e6, plus 1e8 per wrk
+    thread. `settle` waits until what was accepted is stored (the inbox drained) and
+    returns how long that took.
     """
     with gunicorn(target, env, log=log_path, **settings) as url:
-        run_wrk(
-            url, post_script(bodies, secret, base=1_900_000_000), seconds=2, connections=connections
+        warm = run_wrk(
+            url,
+            post_script(bodies, secret, base=1_500_000_000 + run * ID_SPAN),
+            seconds=2,
+            connections=connections,
         )
         settle()
         before = stored()
         figures = run_wrk(
             url,
-            post_script(bodies, secret, base=1_000_000_000),
+            post_script(bodies, secret, base=1_000_000_000 + run * ID_SPAN),
             seconds=seconds,
             connections=connections,
         )
         figures["settle_s"] = settle()
+        figures["warm_ok"] = warm["ok"]
     figures["stored"] = stored() - before
     return figures
 
 
 def login_cookie(url: str, email: str, password: str) -> str:
-    """Sign in through the form and return the Cookie header value of the session."""
+    """Sign in through the form (with its CSRF token); return the session's Cookie header."""
     with httpx.Client(base_url=url, timeout=30) as client:
-        answer = client.post("/login", data={"email": email, "password": password})
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text)
+        data = {"email": email, "password": password}
+        if token:
+            data["csrf_token"] = token.group(1)
+        answer = client.post("/login", data=data)
         if answer.status_code != 302:
             raise BenchError(f"signing in as {email} answered {answer.status_code}")
         return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
