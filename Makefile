@@ -9,7 +9,7 @@ REF := .venv-ref
 REF_STAMP := $(REF)/.installed-$(shell sha1sum bench/qa/requirements-ref.txt | cut -c1-12)
 
 .PHONY: run test lint unit integration-sqlite integration-postgres translations \
-        extract-messages chromium label-studio bench bench-qa clean-instance
+        extract-messages chromium label-studio bench bench-qa clean-instance faults wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ chromium:
 	    fonts-noto-cjk fonts-wqy-microhei poppler-utils; \
 	fi
 
+## wrk, the HTTP load generator of the benchmarks (Debian package).
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
 ## Label Studio 1.23.2 in its own virtual environment (.venv-ls).
 label-studio: $(STAMP)
 	$(BIN)/python tools/label_studio_server.py install
@@ -57,19 +62,26 @@ unit: $(STAMP) translations $(REF_STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_OPTS)
 
 integration-sqlite: $(STAMP) translations chromium label-studio
-	LABELGATE_TEST_DB=sqlite $(BIN)/pytest tests/integration tests/web $(PYTEST_OPTS)
+	LABELGATE_TEST_DB=sqlite $(BIN)/pytest tests/integration tests/web -m "not faults" $(PYTEST_OPTS)
 
 integration-postgres: $(STAMP) translations chromium label-studio
-	LABELGATE_TEST_DB=postgresql $(BIN)/pytest tests/integration tests/web $(PYTEST_OPTS)
+	LABELGATE_TEST_DB=postgresql $(BIN)/pytest tests/integration tests/web -m "not faults" \
+	  $(PYTEST_OPTS)
 
-## The whole suite: lint, unit tests, then every database test on SQLite and on PostgreSQL.
-test: lint unit integration-sqlite integration-postgres
+## Fault tests (a second Label Studio stopped, workers killed, PostgreSQL cut off): slow, so
+## they run once, on PostgreSQL with Redis, rather than in both database passes.
+faults: $(STAMP) translations label-studio
+	LABELGATE_TEST_DB=postgresql $(BIN)/pytest tests/integration/faults -m faults $(PYTEST_OPTS)
+
+## The whole suite: lint, unit tests, every database test on SQLite and on PostgreSQL, then
+## the fault tests.
+test: lint unit integration-sqlite integration-postgres faults
 
 ## Set up on embedded defaults (SQLite, in-process jobs, a local Label Studio) and serve.
 run: $(STAMP) translations label-studio
 	$(BIN)/python tools/run_local.py
 
-bench: $(STAMP) $(REF_STAMP)
+bench: $(STAMP) $(REF_STAMP) wrk label-studio
 	$(BIN)/python -m bench
 
 bench-qa: $(REF_STAMP)
