@@ -7,6 +7,7 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +65,13 @@ def init_app(app: Flask) -> None:
         g.user = None
         g._login_user = login_manager.anonymous_user()
         return _render(503, _("The database is not answering. Try again in a moment."))
+
+    @app.errorhandler(RedisError)
+    def queue_down(err):
+        log.warning("redis error: %s", err.__class__.__name__)
+        db.session.rollback()
+        return _render(503, _("The background work queue is not answering. Try again in a "
+                              "moment."))
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
