@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Annotation, Batch, RuleVersion
@@ -34,26 +34,32 @@ class Coverage:
 
 def dataset_coverage(session: Session, dataset_id: int) -> Coverage:
     """Return the dataset's security coverage with a warning for each shortfall."""
-    rows = session.execute(
+    # Count everything in SQL; read results only of security annotations, the ones whose
+    # labels name risks (a dataset is mostly functional work, often millions of rows).
+    total = session.scalar(
         counted(
-            select(Annotation.result, Batch.kind, Batch.rule_version_id)
+            select(func.count(Annotation.id))
             .join(Batch, Batch.id == Annotation.batch_id)
             .where(Batch.dataset_id == dataset_id)
         )
+    ) or 0
+    rows = session.execute(
+        counted(
+            select(Annotation.result, Batch.rule_version_id)
+            .join(Batch, Batch.id == Annotation.batch_id)
+            .where(Batch.dataset_id == dataset_id, Batch.kind == "security")
+        )
     ).all()
     per_risk: Counter = Counter()
-    security = 0
+    security = len(rows)
     maps: dict[int, dict] = {}
-    for result, kind, version_id in rows:
-        if kind != "security":
-            continue
-        security += 1
+    for result, version_id in rows:
         if version_id not in maps:
             maps[version_id] = rule_set_of(session.get(RuleVersion, version_id)).risk_map
         for risk, labels in maps[version_id].items():
             if any(_has(result or {}, control, value) for control, value in labels):
                 per_risk[risk] += 1
-    share = security / len(rows) if rows else None
+    share = security / total if total else None
     warnings = []
     if share is not None and share < MIN_SHARE:
         warnings.append(
@@ -73,7 +79,7 @@ def dataset_coverage(session: Session, dataset_id: int) -> Coverage:
                     n=n,
                 )
             )
-    return Coverage(len(rows), security, share, dict(sorted(per_risk.items())), warnings)
+    return Coverage(total, security, share, dict(sorted(per_risk.items())), warnings)
 
 
 def _has(result: dict, control: str, value) -> bool:
