@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -17,134 +18,126 @@ from app.cli import cli_locale, fail, run_service
 from app.models import Job
 
 FINISHED = ("done", "failed")
+STATES = ("queued", "running", "retrying", "done", "failed")
 
 
 def register(cli: AppGroup) -> None:
     """Add the `worker` command and the `jobs` group."""
-
-    @cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    @click.option(
-        "--heartbeat",
-        type=click.IntRange(1, 300),
-        default=10,
-        show_default=True,
-        help="Seconds between a running job's heartbeats; a job silent for three "
-        "of them is taken to have lost its worker and is queued again.",
-    )
-    @click.option(
-        "--maintenance",
-        type=click.IntRange(5, 3600),
-        default=60,
-        show_default=True,
-        help="Seconds between passes that requeue jobs of dead workers.",
-    )
-    @click.option("--name", default=None, help="Worker name (default: host and process id).")
-    def worker(burst: bool, heartbeat: int, maintenance: int, name: str | None) -> None:
-        """Run background jobs from Redis (LABELGATE_REDIS_URL) until stopped."""
-        from app.jobs.worker import LabelgateWorker, redis_connection
-
-        app = current_app._get_current_object()
-        with force_locale(cli_locale()):
-            try:
-                connection = redis_connection(app)
-                connection.ping()
-            except ValueError as err:
-                fail(str(err))
-            except Exception as err:  # noqa: BLE001 - any Redis failure ends here
-                fail(
-                    _(
-                        "Redis at %(url)s does not answer: %(error)s",
-                        url=app.config["REDIS_URL"],
-                        error=err,
-                    )
-                )
-        queue = jobs.queue_name(app)
-        worker_name = name or f"{queue}-{socket.gethostname()}-{_pid()}"
-        rq_worker = LabelgateWorker(
-            [queue],
-            connection=connection,
-            app=app,
-            heartbeat=heartbeat,
-            maintenance_interval=maintenance,
-            name=worker_name,
-        )
-        click.echo(f"worker {worker_name} on queue {queue} ({app.config['REDIS_URL']})")
-        rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-
+    cli.add_command(worker)
     group = AppGroup("jobs", help="List background jobs, follow their progress, retry them.")
-
-    @group.command("list")
-    @click.option(
-        "--state",
-        type=click.Choice(["queued", "running", "retrying", "done", "failed"]),
-        default=None,
-    )
-    @click.option("--kind", default=None, help="push, sync, …")
-    @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-    def list_cmd(state: str | None, kind: str | None, limit: int) -> None:
-        """List the newest jobs with their state and progress."""
-        stmt = select(Job).order_by(Job.id.desc()).limit(limit)
-        if state:
-            stmt = stmt.where(Job.state == state)
-        if kind:
-            stmt = stmt.where(Job.kind == kind)
-        for job in run_service(lambda s: s.scalars(stmt).all()):
-            click.echo(_line(job))
-
-    @group.command("show")
-    @click.argument("job_id", type=int)
-    @click.option("--follow", is_flag=True, help="Show progress until the job ends.")
-    @click.option("--interval", type=float, default=1.0, show_default=True)
-    def show_cmd(job_id: int, follow: bool, interval: float) -> None:
-        """Show one job: arguments, state, progress, attempts, outcome."""
-        job = _load(job_id)
-        if follow and job.state not in FINISHED:
-            job = _follow(job_id, interval)
-        for label, value in (
-            ("id", job.id),
-            ("kind", job.kind),
-            ("args", job.args),
-            ("state", job.state),
-            ("progress", f"{job.done}/{job.total}"),
-            ("attempts", job.attempts),
-            ("by", job.actor),
-            ("created", job.created_at),
-            ("started", job.started_at),
-            ("finished", job.finished_at),
-            ("message", job.message or ""),
-            ("result", job.result or ""),
-        ):
-            click.echo(f"{label:9} {value}")
-        if job.state == "failed":
-            raise SystemExit(1)
-
-    @group.command("retry")
-    @click.argument("job_id", type=int)
-    @click.option(
-        "--force", is_flag=True, help="Also requeue a job shown as running (when its worker died)."
-    )
-    def retry_cmd(job_id: int, force: bool) -> None:
-        """Queue a failed job again (handlers are idempotent: it resumes where it stopped)."""
-        app = current_app._get_current_object()
-        job = run_service(lambda s: jobs.retry(app, s, job_id, force=force))
-        click.echo(f"job {job.id} queued again")
-
+    for command in (list_jobs, show_job, retry_job):
+        group.add_command(command)
     cli.add_command(group)
 
 
-def _pid() -> int:
-    import os
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option(
+    "--heartbeat",
+    type=click.IntRange(1, 300),
+    default=10,
+    show_default=True,
+    help="Seconds between a running job's heartbeats; a job silent for three of "
+    "them is taken to have lost its worker and is queued again.",
+)
+@click.option(
+    "--maintenance",
+    type=click.IntRange(5, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between passes that requeue jobs of dead workers.",
+)
+@click.option("--name", default=None, help="Worker name (default: queue, host and process id).")
+def worker(burst: bool, heartbeat: int, maintenance: int, name: str | None) -> None:
+    """Run background jobs from Redis (LABELGATE_REDIS_URL) until stopped."""
+    from app.jobs.worker import LabelgateWorker, redis_connection
 
-    return os.getpid()
-
-
-def _line(job: Job) -> str:
-    message = (job.message or "").replace("\n", " ")[:80]
-    return (
-        f"{job.id}\t{job.kind}\t{job.state}\t{job.done}/{job.total}\t"
-        f"attempts {job.attempts}\t{job.created_at:%Y-%m-%d %H:%M:%S}\t{message}"
+    app = current_app._get_current_object()
+    with force_locale(cli_locale()):
+        try:
+            connection = redis_connection(app)
+            connection.ping()
+        except ValueError as err:
+            fail(str(err))
+        except Exception as err:  # noqa: BLE001 - any Redis failure ends here
+            fail(
+                _(
+                    "Redis at %(url)s does not answer: %(error)s",
+                    url=app.config["REDIS_URL"],
+                    error=err,
+                )
+            )
+    queue = jobs.queue_name(app)
+    worker_name = name or f"{queue}-{socket.gethostname()}-{os.getpid()}"
+    rq_worker = LabelgateWorker(
+        [queue],
+        connection=connection,
+        app=app,
+        heartbeat=heartbeat,
+        maintenance_interval=maintenance,
+        name=worker_name,
     )
+    click.echo(f"worker {worker_name} on queue {queue} ({app.config['REDIS_URL']})")
+    rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@click.command("list")
+@click.option("--state", type=click.Choice(STATES), default=None)
+@click.option("--kind", default=None, help="push, sync, …")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def list_jobs(state: str | None, kind: str | None, limit: int) -> None:
+    """List the newest jobs with their state and progress."""
+    stmt = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state:
+        stmt = stmt.where(Job.state == state)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    for job in run_service(lambda s: s.scalars(stmt).all()):
+        message = (job.message or "").replace("\n", " ")[:80]
+        click.echo(
+            f"{job.id}\t{job.kind}\t{job.state}\t{job.done}/{job.total}\t"
+            f"attempts {job.attempts}\t{job.created_at:%Y-%m-%d %H:%M:%S}\t{message}"
+        )
+
+
+@click.command("show")
+@click.argument("job_id", type=int)
+@click.option("--follow", is_flag=True, help="Show progress until the job ends.")
+@click.option("--interval", type=float, default=1.0, show_default=True)
+def show_job(job_id: int, follow: bool, interval: float) -> None:
+    """Show one job: arguments, state, progress, attempts, outcome."""
+    job = _load(job_id)
+    if follow and job.state not in FINISHED:
+        job = _follow(job_id, interval)
+    for label, value in (
+        ("id", job.id),
+        ("kind", job.kind),
+        ("args", job.args),
+        ("state", job.state),
+        ("progress", f"{job.done}/{job.total}"),
+        ("attempts", job.attempts),
+        ("by", job.actor),
+        ("created", job.created_at),
+        ("started", job.started_at),
+        ("finished", job.finished_at),
+        ("message", job.message or ""),
+        ("result", job.result or ""),
+    ):
+        click.echo(f"{label:9} {value}")
+    if job.state == "failed":
+        raise SystemExit(1)
+
+
+@click.command("retry")
+@click.argument("job_id", type=int)
+@click.option(
+    "--force", is_flag=True, help="Also requeue a job shown as running (when its worker died)."
+)
+def retry_job(job_id: int, force: bool) -> None:
+    """Queue a failed job again (handlers are idempotent: it resumes where it stopped)."""
+    app = current_app._get_current_object()
+    job = run_service(lambda s: jobs.retry(app, s, job_id, force=force))
+    click.echo(f"job {job.id} queued again")
 
 
 def _load(job_id: int) -> Job:
@@ -153,7 +146,8 @@ def _load(job_id: int) -> Job:
     db.session.expire_all()
     job = db.session.get(Job, job_id)
     if job is None:
-        fail(f"No job has id {job_id}.")
+        with force_locale(cli_locale()):
+            fail(_("No job has id %(id)d.", id=job_id))
     return job
 
 

@@ -197,9 +197,13 @@ class LabelStudioGateway(Protocol):
         ...
 
     def export_annotations(
-        self, project_id: int, updated_since: datetime | None = None
+        self,
+        project_id: int,
+        updated_since: datetime | None = None,
+        task_ids: Sequence[int] | None = None,
     ) -> list[LSAnnotation]:
-        """Return a project's annotations, or those of tasks changed after ``updated_since``."""
+        """Return a project's annotations: all, those of tasks changed after
+        ``updated_since``, or those of the tasks ``task_ids``."""
         ...
 
     def create_annotation(

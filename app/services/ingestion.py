@@ -93,10 +93,7 @@ class Lookups:
     def prefetch(cls, session: Session, batch: Batch, ls_ids) -> Lookups:
         """Read everything ingesting `ls_ids` into `batch` needs, in a few queries."""
         found = cls(session, batch)
-        ids = list(ls_ids)
-        for start in range(0, len(ids), 1000):
-            found.rows.update((row.ls_annotation_id, row) for row in session.scalars(
-                select(Annotation).where(Annotation.ls_annotation_id.in_(ids[start:start + 1000]))))
+        found.add_rows(ls_ids)
         for item in session.scalars(select(Item).where(Item.batch_id == batch.id)):
             found.items[item.id] = item
             if item.ls_task_id is not None:
@@ -115,6 +112,13 @@ class Lookups:
             found.passes.setdefault(q.user_id, []).append(q)
         found.complete = True
         return found
+
+    def add_rows(self, ls_ids) -> None:
+        """Read the stored annotations with these Label Studio ids (a sync does it per piece)."""
+        ids = [i for i in ls_ids if i not in self.rows]
+        for start in range(0, len(ids), 1000):
+            self.rows.update((row.ls_annotation_id, row) for row in self.session.scalars(
+                select(Annotation).where(Annotation.ls_annotation_id.in_(ids[start:start + 1000]))))
 
     def row(self, ls_id: int) -> Annotation | None:
         """Return the stored annotation with this Label Studio id, if any."""

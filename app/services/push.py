@@ -24,7 +24,10 @@ from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
 from app.services.rule_versions import rule_set_of
 
-CHUNK = 1000
+# Label Studio imports a task in about 0.2 ms in one big request but 0.35 ms in requests
+# of 1,000; a push sends about ten chunks (1,000 to 10,000 tasks each), so that a retry
+# loses little and progress still moves.
+MIN_CHUNK, MAX_CHUNK = 1000, 10_000
 
 Progress = Callable[[int, int], None]
 
@@ -72,8 +75,9 @@ def push_batch(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
         if progress:
             progress(done, total)
         known = [*existing]
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start:start + CHUNK]
+        size = min(MAX_CHUNK, max(MIN_CHUNK, len(missing) // 10))
+        for start in range(0, len(missing), size):
+            chunk = missing[start:start + size]
             ids = gateway.import_tasks(project_id, chunk)
             made = [LSTask(task_id, data) for task_id, data in zip(ids, chunk, strict=True)]
             _record_task_ids(session, by_id, made)

@@ -6,16 +6,25 @@ what guarantees that nothing is lost.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.integrations.label_studio_gateway import LabelStudioError, LabelStudioGateway
-from app.models import Annotation, Batch, BatchState, utcnow
+from app.integrations.label_studio_gateway import (
+    LabelStudioError,
+    LabelStudioGateway,
+    LSAnnotation,
+)
+from app.models import Annotation, Batch, BatchState, Item, utcnow
 from app.services import audit, ingestion
 from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
 
 SYNCED_STATES = (BatchState.ANNOTATING, BatchState.VERIFYING)
+# Task ids per export request, sent as ids[]: Django refuses more than 1,000 query fields.
+EXPORT_CHUNK = 900
 
 
 def sync_batch(session: Session, gateway: LabelStudioGateway,
@@ -25,9 +34,13 @@ def sync_batch(session: Session, gateway: LabelStudioGateway,
         raise ServiceError(f"batch {batch.name} has not been pushed to Label Studio yet")
     report = ingestion.IngestReport()
     try:
-        exported = gateway.export_annotations(batch.ls_project_id)
-        report.merge(ingestion.ingest_many(session, batch, exported, source="sync"))
-        present = {ann.id for ann in exported}
+        lookups = ingestion.Lookups.prefetch(session, batch, ())
+        present: set[int] = set()
+        for piece in exported_pieces(session, gateway, batch):
+            lookups.add_rows({ann.id for ann in piece})
+            report.merge(ingestion.ingest_many(session, batch, piece, source="sync",
+                                               lookups=lookups))
+            present.update(ann.id for ann in piece)
         known = set(session.scalars(select(Annotation.ls_annotation_id).where(
             Annotation.batch_id == batch.id, Annotation.deleted_at.is_(None))))
         report.merge(ingestion.mark_deleted(session, batch, known - present, source="sync"))
@@ -48,6 +61,32 @@ def sync_batch(session: Session, gateway: LabelStudioGateway,
                         "deleted": report.deleted, "quarantined": report.quarantined,
                         "unknown_task": report.unknown_task})
     return report
+
+
+def exported_pieces(session: Session, gateway: LabelStudioGateway,
+                    batch: Batch) -> Iterator[list[LSAnnotation]]:
+    """Yield the batch's annotations from Label Studio piece by piece.
+
+    Label Studio's export takes about as long as storing what it returns, so a large batch
+    is exported EXPORT_CHUNK tasks at a time while the previous piece is being stored.
+    A batch with an item whose task id is unknown is exported whole.
+    """
+    task_ids = list(session.scalars(select(Item.ls_task_id).where(
+        Item.batch_id == batch.id, Item.ls_task_id.is_not(None)).order_by(Item.ls_task_id)))
+    unknown = session.scalar(select(func.count(Item.id)).where(
+        Item.batch_id == batch.id, Item.ls_task_id.is_(None)))
+    if unknown or len(task_ids) <= EXPORT_CHUNK:
+        yield gateway.export_annotations(batch.ls_project_id)
+        return
+    pieces = [task_ids[i:i + EXPORT_CHUNK] for i in range(0, len(task_ids), EXPORT_CHUNK)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
+        coming = pool.submit(gateway.export_annotations, batch.ls_project_id, None, pieces[0])
+        for following in [*pieces[1:], None]:
+            piece = coming.result()
+            if following is not None:
+                coming = pool.submit(gateway.export_annotations, batch.ls_project_id, None,
+                                     following)
+            yield piece
 
 
 def batches_to_sync(session: Session) -> list[Batch]:

@@ -154,7 +154,7 @@ def _details(r: dict) -> list[str]:
     if "push" in r:
         p = r["push"]
         out.append(
-            f"- Push: {p['imported']:,} tasks imported in chunks of 1,000 with their ids "
+            f"- Push: {p['imported']:,} tasks imported in chunks of 1,000 to 10,000 with their ids "
             f"returned; {p['recorded']:,} items got their task id."
         )
     if "reconcile" in r:

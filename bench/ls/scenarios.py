@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -158,6 +160,48 @@ def reconcile_vs_export(app, ls: LabelStudio, version, n: int, log) -> dict:
     }
 
 
+@dataclass
+class WebhookRun:
+    """One batch's webhook bodies, the servers' environment, and a counter of stored rows."""
+
+    app: object
+    batch_id: int
+    bodies: loadgen.WebhookBodies
+    env: dict
+    settings: dict
+    work: Path
+    log: object
+    runs: Iterator[int] = field(default_factory=lambda: iter(range(40)))
+
+    def stored(self) -> int:
+        """Return how many annotations the batch holds now."""
+        with db.new_session() as fresh:
+            return fresh.scalar(
+                select(func.count(Annotation.id)).where(Annotation.batch_id == self.batch_id)
+            )
+
+    def measure(self, name: str, target: str, settle, *, seconds: int, connections: int):
+        """Serve `target`, load it with wrk, and return the figures (run numbers differ)."""
+        figures = loadgen.serve_and_load(
+            target,
+            self.env,
+            self.settings,
+            self.bodies,
+            seconds=seconds,
+            connections=connections,
+            log_path=self.work / f"gunicorn-{target[:8]}.log",
+            secret=self.bodies.secret(self.app),
+            stored=self.stored,
+            settle=settle,
+            run=next(self.runs),
+        )
+        self.log(
+            f"{name}: {figures['rps']:.0f} requests/s, p50 {figures['p50_ms']:.1f} ms, "
+            f"p99 {figures['p99_ms']:.1f} ms"
+        )
+        return figures
+
+
 def webhook_vs_bare(
     app,
     database_url: str,
@@ -173,21 +217,16 @@ def webhook_vs_bare(
     """Measure the webhook endpoint's and a bare Flask endpoint's rps under one gunicorn setup.
 
     The workbench runs as deployed at scale: gunicorn over PostgreSQL with Redis, the
-    receiver queueing deliveries and one `labelgate worker` ingesting them meanwhile.
+    receiver queueing deliveries in Redis; a `labelgate worker` then ingests them, and a
+    last run measures with that worker ingesting alongside.
     """
-    session = db.new_session()
-    batch = workbench.import_items(session, 1000, "webhook-rps")
-    workbench.annotator_for_label_studio(session, version, 9001, "hook@bench.test", batch)
-    items = loadgen.pushed_looking(session, batch)
-    bodies = loadgen.WebhookBodies(batch, items, workbench.ls_result(version), ls_user=9001)
-    settings = {"workers": workers, "threads": threads}
-
-    def stored() -> int:
-        with db.new_session() as fresh:
-            return fresh.scalar(
-                select(func.count(Annotation.id)).where(Annotation.batch_id == batch.id)
-            )
-
+    with db.new_session() as session:
+        batch = workbench.import_items(session, 1000, "webhook-rps")
+        workbench.annotator_for_label_studio(session, version, 9001, "hook@bench.test", batch)
+        items = loadgen.pushed_looking(session, batch)
+        bodies = loadgen.WebhookBodies(batch, items, workbench.ls_result(version), ls_user=9001)
+        batch_id = batch.id
+    load = {"seconds": seconds, "connections": connections}
     with redis_queue() as (redis_url, queue):
         env = {
             "LABELGATE_DATABASE_URL": database_url,
@@ -196,60 +235,41 @@ def webhook_vs_bare(
             "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
         }
         app.config.update(REDIS_URL=redis_url, JOBS_QUEUE=queue)
-
-        runs = iter(range(40))
-
-        def measure(name: str, target: str, settle) -> dict:
-            figures = loadgen.serve_and_load(
-                target,
-                env,
-                settings,
-                bodies,
-                seconds=seconds,
-                connections=connections,
-                log_path=work / f"gunicorn-{name.replace(' ', '-')}.log",
-                secret=bodies.secret(app),
-                stored=stored,
-                settle=settle,
-                run=next(runs),
-            )
-            log(
-                f"{name}: {figures['rps']:.0f} requests/s, p50 {figures['p50_ms']:.1f} ms, "
-                f"p99 {figures['p99_ms']:.1f} ms"
-            )
-            return figures
-
+        run = WebhookRun(
+            app, batch_id, bodies, env, {"workers": workers, "threads": threads}, work, log
+        )
         # Alternating rounds even out the noise of a shared machine; the best of each counts.
         # The endpoint alone first: deliveries wait in Redis, then a worker drains them.
         rounds = {"bare": [], "webhook": []}
         for _ in range(ROUNDS):
-            rounds["bare"].append(measure("bare Flask", "bench.ls.bare_app:app", lambda: 0.0))
-            rounds["webhook"].append(measure("webhook", "app.wsgi:app", lambda: 0.0))
-        before = stored()  # nothing ingested yet: no worker ran
+            rounds["bare"].append(
+                run.measure("bare Flask", "bench.ls.bare_app:app", lambda: 0.0, **load)
+            )
+            rounds["webhook"].append(run.measure("webhook", "app.wsgi:app", lambda: 0.0, **load))
+        before = run.stored()  # nothing ingested yet: no worker ran
         with worker(env, work / "worker.log"):
             drain_s = wait_drained(app, redis_url, timeout=3600)
-            drained = stored() - before
+            drained = run.stored() - before
             log(f"drained {drained} deliveries in {drain_s:.1f} s")
-            concurrent = measure(
+            concurrent = run.measure(
                 "webhook with a worker ingesting alongside",
                 "app.wsgi:app",
                 lambda: wait_drained(app, redis_url, timeout=3600),
+                **load,
             )
-    session.close()
     bare = max(rounds["bare"], key=lambda f: f["rps"])
     hook = max(rounds["webhook"], key=lambda f: f["rps"])
-    accepted = sum(f["ok"] + f["warm_ok"] for f in rounds["webhook"])
     return {
         "bare": bare,
         "webhook": hook,
         "ratio": hook["rps"] / bare["rps"],
         "rounds": rounds,
-        "accepted": accepted,
+        "accepted": sum(f["ok"] + f["warm_ok"] for f in rounds["webhook"]),
         "drained": drained,
         "drain_s": drain_s,
         "concurrent": concurrent,
         "concurrent_ratio": concurrent["rps"] / bare["rps"],
-        "seconds": seconds,
-        "connections": connections,
-        **settings,
+        **load,
+        "workers": workers,
+        "threads": threads,
     }

@@ -334,15 +334,22 @@ class FakeLabelStudio:
         self.state.webhooks[webhook_id].active = False
 
     def export_annotations(
-        self, project_id: int, updated_since: datetime | None = None
+        self,
+        project_id: int,
+        updated_since: datetime | None = None,
+        task_ids: Sequence[int] | None = None,
     ) -> list[LSAnnotation]:
-        """Return a project's annotations, or those of tasks changed after ``updated_since``."""
+        """Return a project's annotations: all, those of tasks changed after
+        ``updated_since``, or those of the tasks ``task_ids``."""
         project = self._project(project_id, f"export the annotations of project {project_id}")
         if updated_since is not None and updated_since.tzinfo is None:
             raise ValueError("Give updated_since with a time zone, e.g. datetime.now(UTC).")
         emails = {uid: account.user.email for uid, account in self.state.accounts.items()}
+        wanted = None if task_ids is None else set(task_ids)
         exported = []
         for task_id in project.task_ids:
+            if wanted is not None and task_id not in wanted:
+                continue
             task = self.state.tasks[task_id]
             if updated_since is not None and task.updated_at <= updated_since:
                 continue
