@@ -175,20 +175,28 @@ class LabelStudioSdkGateway:
             self._sdk.projects.delete(id=project_id)
 
     def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Add tasks (each a mapping of data fields) in chunks of 10,000; return their ids."""
+        """Add tasks (each a mapping of data fields) in chunks of 10,000; return their ids.
+
+        Posted as plain JSON rather than through the SDK's models, whose encoding of
+        10,000 tasks costs more than Label Studio's import of them.
+        """
         ids: list[int] = []
         for start in range(0, len(tasks), IMPORT_CHUNK):
             chunk = [{"data": dict(task)} for task in tasks[start : start + IMPORT_CHUNK]]
-            with failures_as(f"import {len(chunk)} tasks into project {project_id}"):
-                answer = self._sdk.projects.import_tasks(
-                    id=project_id, request=chunk, return_task_ids=True, request_options=NO_RETRY
+            operation = f"import {len(chunk)} tasks into project {project_id}"
+            with failures_as(operation):
+                answer = self._http.post(
+                    f"{self.base_url}/api/projects/{project_id}/import",
+                    params={"return_task_ids": "true"},
+                    content=json.dumps(chunk, ensure_ascii=False).encode("utf-8"),
+                    headers={"Authorization": f"Token {self._token}",
+                             "Content-Type": "application/json"},
+                    timeout=EXPORT_OPTIONS["timeout_in_seconds"],
                 )
-            created = [int(i) for i in (getattr(answer, "task_ids", None) or [])]
+                answer.raise_for_status()
+                created = [int(i) for i in answer.json().get("task_ids") or []]
             if len(created) != len(chunk):
-                raise LabelStudioError(
-                    f"import {len(chunk)} tasks into project {project_id}",
-                    f"the server reported {len(created)} new task ids",
-                )
+                raise LabelStudioError(operation, f"the server reported {len(created)} new ids")
             ids.extend(created)
         return ids
 
