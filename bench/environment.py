@@ -65,8 +65,10 @@ def machine() -> dict[str, str]:
             "redis",
         )
     }
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return {
         "cpu": cpu,
+        "load": load,
         "cores": str(os.cpu_count()),
         "memory": memory,
         "python": platform.python_version(),
@@ -249,7 +251,8 @@ def machine_lines(m: dict[str, str]) -> list[str]:
         f"Python {m['python']}; PostgreSQL {m['postgresql']}; Flask {m['flask']}, "
         f"SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}, gunicorn {m['gunicorn']}, "
         f"label-studio-sdk {m['label-studio-sdk']}, Label Studio 1.23.2; load generator "
-        f"{m['wrk']}. Everything on loopback, on the same machine.",
+        f"{m['wrk']}. Everything on loopback, on the same machine, which other engineers' test "
+        f"runs shared (load average {m.get('load', 'unknown')} at the start).",
     ]
 
 
