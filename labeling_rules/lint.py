@@ -28,7 +28,8 @@ def analyse(
         if "problem" in params:
             params["problem"] = describe_yaml_problem(params["problem"], lang)
         if "found" in params:
-            params["found"] = TYPE_WORDS[params["found"]][report.lang]
+            found = params["found"]  # a YAML type not in TYPE_WORDS (a tagged scalar) stays as is
+            params["found"] = TYPE_WORDS.get(found, {}).get(report.lang, found)
         report.add(problem.code, position=(problem.line, problem.column), **params)
         return None, report.findings
     report.locator = document.locator

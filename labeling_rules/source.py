@@ -178,4 +178,5 @@ class Locator:
 
 def _one_based(position: Any) -> tuple[int, int]:
     line, column = position[0], position[1]
-    return (int(line) + 1, int(column) + 1)
+    # ruamel leaves no position on some scalars (a bare "=" document): point at the start.
+    return (0 if line is None else int(line)) + 1, (0 if column is None else int(column)) + 1
