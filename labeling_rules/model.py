@@ -87,10 +87,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Agreement:
-    """Minimum inter-annotator agreement: which coefficient and its threshold."""
+    """Minimum inter-annotator agreement (coefficient, threshold) and how overlapped items
+    that agree well enough get their consensus label (majority vote or Dawid–Skene)."""
 
     coefficient: str
     threshold: float
+    consensus: str = "majority_vote"
 
 
 @dataclass(frozen=True)

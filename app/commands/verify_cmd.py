@@ -293,8 +293,9 @@ def _register_outcomes(group: AppGroup) -> None:
 
     @group.command("agreement")
     @click.argument("batch")
-    @click.option("--method", type=click.Choice(agreement.METHODS), default="majority_vote")
-    def agreement_cmd(batch: str, method: str) -> None:
+    @click.option("--method", type=click.Choice(agreement.METHODS), default=None,
+                  help="Consensus method (default: the rule set's quality.agreement.consensus).")
+    def agreement_cmd(batch: str, method: str | None) -> None:
         """Measure agreement on overlapped items; open arbitrations; set consensus labels."""
         reports = run_service(
             lambda s: agreement.compute(s, batches.batch_by_ref(s, batch), method=method)

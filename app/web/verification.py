@@ -226,7 +226,7 @@ def correct(batch_id: int):
 @allow(*LEADS)
 def measure_agreement(batch_id: int):
     """Measure agreement; open arbitrations; set consensus labels."""
-    method = request.form.get("method", "majority_vote")
+    method = request.form.get("method") or None  # None: the rule set's method
     return _act(
         batch_id,
         lambda b: _(

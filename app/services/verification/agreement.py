@@ -131,12 +131,16 @@ def _report(batch: Batch, control: str, kind: str, rows, rules) -> AgreementRepo
 
 
 def compute(
-    session: Session, batch: Batch, *, method: str = "majority_vote", seed: int | None = None
+    session: Session, batch: Batch, *, method: str | None = None, seed: int | None = None
 ) -> list[AgreementReport]:
-    """Measure agreement, open arbitrations for disagreements, set consensus labels."""
+    """Measure agreement, open arbitrations for disagreements, set consensus labels.
+
+    The consensus method is the rule set's (`quality.agreement.consensus`) unless given.
+    """
+    _version, rules = rules_of(session, batch)
+    method = method or rules.quality.agreement.consensus
     if method not in METHODS:
         raise ServiceError(_("Consensus method must be majority_vote or dawid_skene."))
-    _version, rules = rules_of(session, batch)
     types = {c.name: c.type for c in rules.controls}
     ratings = _ratings(session, batch)
     session.execute(delete(AgreementReport).where(AgreementReport.batch_id == batch.id))
