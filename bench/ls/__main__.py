@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -47,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", choices=["push", "reconcile", "webhook"], action="append")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--save", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        default=None,
+        help="start from a saved run's results (measurements not re-run keep "
+        "their figures; each is still measured against its reference in "
+        "one run)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
 
@@ -58,6 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    if args.merge:
+        earlier = json.loads(args.merge.read_text(encoding="utf-8"))
+        results = {**earlier, **{k: v for k, v in results.items() if k != "settings"}}
+        results["note"] = (
+            f"Measured in two runs: {', '.join(sorted(wanted_of(args)))} in the "
+            "later one; each measurement against its reference in one run."
+        )
+    if args.save:
+        args.save.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(json.dumps(results, indent=2, default=str))
     print(render(results))
     if not args.no_write:
@@ -66,12 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def wanted_of(args: argparse.Namespace) -> set[str]:
+    """Return the measurements the command line asks for."""
+    return set(args.only or ["push", "reconcile", "webhook"])
+
+
 def run(args: argparse.Namespace, log) -> dict:
     """Set up PostgreSQL and Label Studio, then run the chosen measurements."""
     from bench import workbench
     from bench.ls import scenarios
 
-    wanted = set(args.only or ["push", "reconcile", "webhook"])
+    wanted = wanted_of(args)
     results: dict = {"machine": machine(), "settings": vars(args)}
     with tempfile.TemporaryDirectory(prefix="labelgate-bench-") as tmp:
         work = Path(tmp)
@@ -114,8 +138,8 @@ def render(r: dict) -> str:
         "## Label Studio",
         "",
         "Issue 5's targets, measured by `.venv/bin/python -m bench.ls` (part of "
-        "`make bench`) in one run against a Label Studio 1.23.2 of its own (SQLite) and a "
-        "fresh PostgreSQL database.",
+        "`make bench`) against a Label Studio 1.23.2 of its own (SQLite) and a fresh "
+        "PostgreSQL database; each measurement and its reference in the same run.",
         "",
         *machine_lines(r["machine"]),
         "",
@@ -146,6 +170,8 @@ def render(r: dict) -> str:
             f"{_met(w['ratio'] >= WEBHOOK_TARGET)} |"
         )
     lines += ["", *_details(r)]
+    if r.get("note"):
+        lines += ["", r["note"]]
     return "\n".join(lines)
 
 
@@ -185,6 +211,13 @@ def _webhook_details(w: dict) -> list[str]:
             f"{f['socket_errors']} socket errors; latency p50 {f['p50_ms']:.1f} ms, "
             f"p95 {f['p95_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms."
         )
+    medians = {k: statistics.median(x["rps"] for x in w["rounds"][k]) for k in ("webhook", "bare")}
+    out.append(
+        f"- The rounds vary with the other work on the machine: compared by their medians "
+        f"({medians['webhook']:.0f}/s against {medians['bare']:.0f}/s) the webhook reaches "
+        f"{medians['webhook'] / medians['bare']:.0%} of bare Flask, compared by their best "
+        f"{w['ratio']:.0%}."
+    )
     c = w["concurrent"]
     out.append(
         f"- The webhook answers 202 once the delivery is in Redis; a `labelgate worker` "
