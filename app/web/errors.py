@@ -8,7 +8,13 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+    PendingRollbackError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, login_manager
@@ -57,14 +63,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
+    @app.errorhandler(PendingRollbackError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeoutError)
     def database_down(err):
         log.warning("database error: %s", err.__class__.__name__)
-        db.session.rollback()
-        # Render without the database: forget the user loaded (or half-loaded) for this
-        # request, so neither the page nor the locale selector reads their rows again.
-        g.user = None
-        g._login_user = login_manager.anonymous_user()
-        return _render(503, _("The database is not answering. Try again in a moment."))
+        return _database_unavailable()
 
     @app.errorhandler(RedisError)
     def queue_down(err):
@@ -75,6 +79,47 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if _caused_by_database_outage(err):
+            # E.g. a session left unusable by a dropped connection, or a driver error
+            # wrapped by another layer: still the database not answering.
+            log.warning("database error (wrapped): %s", err.__class__.__name__)
+            return _database_unavailable()
         log.exception("unhandled error")
-        db.session.rollback()
+        _safe_rollback()
         return _render(500)
+
+
+_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
+    OperationalError, DisconnectionError, PendingRollbackError, PoolTimeoutError,
+    ConnectionError,
+)
+
+
+def _caused_by_database_outage(err: BaseException) -> bool:
+    """Tell whether a lost or refused database connection is anywhere in the cause chain."""
+    import psycopg
+
+    seen = 0
+    while err is not None and seen < 10:
+        if isinstance(err, _OUTAGE_TYPES + (psycopg.OperationalError,)):
+            return True
+        err = err.__cause__ or err.__context__
+        seen += 1
+    return False
+
+
+def _database_unavailable():
+    """Answer 503 without touching the database again."""
+    _safe_rollback()
+    # Forget the user loaded (or half-loaded) for this request, so neither the page nor the
+    # locale selector reads their rows again.
+    g.user = None
+    g._login_user = login_manager.anonymous_user()
+    return _render(503, _("The database is not answering. Try again in a moment."))
+
+
+def _safe_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset anyway
+        db.session.remove()

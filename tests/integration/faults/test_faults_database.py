@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 
 from app.models import Annotation
 from app.services.label_studio import webhook_secret
@@ -87,7 +87,13 @@ class Load:
 
     def reader(self, email: str) -> None:
         with httpx.Client(base_url=self.url, timeout=30) as client:
-            client.post("/login", data={"email": email, "password": PASSWORD})
+            for _attempt in range(5):  # two readers sign in at once while webhooks write
+                client.post("/login", data={"email": email, "password": PASSWORD})
+                if client.get("/").status_code == 200:
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError(f"{email} could not sign in before the outage")
             while not self.stop.is_set():
                 status = client.get(f"/batches/{self.batch.id}").status_code
                 with self.lock:
@@ -153,8 +159,11 @@ def test_postgres_outage_answers_503_then_recovers_and_loses_nothing(
     try:
         with direct.connect() as conn:
             stored = set(conn.scalars(select(Annotation.ls_annotation_id)))
-            # Label Studio does not retry; reconciliation would re-deliver what was refused.
-        assert stored == {b["annotation"]["id"] for b in load.stored}
+        # Everything answered 200 is stored. A delivery cut in the middle of its answer may
+        # be stored too (committed, then the reply was lost): Label Studio does not retry,
+        # and reconciliation re-delivers what was refused, which must change nothing.
+        answered = {b["annotation"]["id"] for b in load.stored}
+        assert answered <= stored
         client = proxied_app.test_client()
         for body in load.refused:
             response = client.post(
@@ -164,7 +173,7 @@ def test_postgres_outage_answers_503_then_recovers_and_loses_nothing(
             )
             assert response.status_code == 200
         with direct.connect() as conn:
-            total = conn.scalar(select(func.count(Annotation.id)))
-        assert total == len(load.stored) + len(load.refused)
+            final = list(conn.scalars(select(Annotation.ls_annotation_id)))
+        assert sorted(final) == sorted(answered | {b["annotation"]["id"] for b in load.refused})
     finally:
         direct.dispose()
