@@ -123,6 +123,11 @@ class LabelgateWorker(Worker):
     """An RQ worker that forks a fresh database pool per job and recovers orphaned jobs."""
 
     def __init__(self, *args, app: Flask, heartbeat: int = DEFAULT_HEARTBEAT, **kwargs) -> None:
+        # An idle RQ worker blocks on the queue for worker_ttl - 15 s and runs maintenance
+        # only between two waits; tie the wait to the maintenance interval, or recovery
+        # would wait for minutes.
+        maintenance = kwargs.get("maintenance_interval", 600)
+        kwargs.setdefault("worker_ttl", maintenance + 15)
         super().__init__(*args, job_monitoring_interval=heartbeat, **kwargs)
         self.app = app
         self.heartbeat_seconds = heartbeat

@@ -114,8 +114,9 @@ class Workers:
         return process
 
     def kill(self, process: subprocess.Popen) -> None:
-        """Kill a worker at once, as a crash would (its work horse dies with it)."""
-        os.kill(process.pid, signal.SIGKILL)
+        """Kill a worker and its scheduler at once, as losing its machine would (its work
+        horse, in a group of its own, dies with it)."""
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
     def stop_all(self) -> None:
@@ -149,6 +150,7 @@ def workers(app, redis_queue, database_url, tmp_path) -> Iterator[Workers]:
             "LABELGATE_PUBLIC_URL": app.config["PUBLIC_URL"],
             "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
             "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",  # the logs a failure shows are complete
         }
     )
     pool = Workers(env, tmp_path)

@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_resu
     workers.start()
     done = wait_for(
         lambda: (j := _job(session, job_id)).state in ("done", "failed") and j,
-        timeout=180,
+        timeout=120,
         interval=0.5,
         what=f"the rerun to finish\n{workers.logs()}",
     )
