@@ -10,7 +10,11 @@ from flask_babel import gettext as _
 from redis import Redis
 
 from app.extensions import csrf, db
-from app.integrations.label_studio_gateway import WEBHOOK_SECRET_HEADER, parse_webhook
+from app.integrations.label_studio_gateway import (
+    WEBHOOK_SECRET_HEADER,
+    WebhookEvent,
+    parse_webhook,
+)
 from app.jobs import inbox
 from app.models import Batch
 from app.services import ingestion
@@ -37,28 +41,62 @@ def _error(status: int, message: str):
     return jsonify(error=message, status=status), status
 
 
-@bp.route("/label-studio/<int:batch_id>", methods=["POST"])
-@public
-def label_studio(batch_id: int):
-    """Receive ANNOTATION_CREATED / _UPDATED / ANNOTATIONS_DELETED for one batch."""
+class Refused(Exception):
+    """A delivery answered with an error before anything was stored."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.response = _error(status, message)
+
+
+def read_delivery(expected_secret: str) -> tuple[bytes, WebhookEvent]:
+    """Check the secret header and the size, and parse the body; raise Refused otherwise."""
     given = request.headers.get(WEBHOOK_SECRET_HEADER, "")
     # Compare in constant time, and against a secret even for unknown batches, so that
     # neither timing nor the status tells which batch ids exist.
-    if not hmac.compare_digest(given.encode(), webhook_secret(batch_id).encode()):
-        return _error(401, _("Wrong or missing webhook secret."))
+    if not hmac.compare_digest(given.encode(), expected_secret.encode()):
+        raise Refused(401, _("Wrong or missing webhook secret."))
     if (request.content_length or 0) > MAX_BODY:
-        return _error(413, _("The request is too large."))
+        raise Refused(413, _("The request is too large."))
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY:
-        return _error(413, _("The request is too large."))
+        raise Refused(413, _("The request is too large."))
     try:
         body = json.loads(raw)
         if not isinstance(body, dict):
             raise ValueError("not an object")
-        event = parse_webhook(body)
+        return raw, parse_webhook(body)
     except (ValueError, KeyError, TypeError) as err:
-        return _error(400, _("Not a Label Studio webhook body: %(detail)s",
-                             detail=str(err)[:200]))
+        raise Refused(400, _("Not a Label Studio webhook body: %(detail)s",
+                             detail=str(err)[:200])) from err
+
+
+def store_delivery(event: WebhookEvent, batch: Batch, ls_project_id: int | None, store):
+    """Store one delivery with `store` (its upsert / mark_deleted) and answer with counts."""
+    if event.project_id is not None and event.project_id != ls_project_id:
+        return _error(400, _("This webhook is for another Label Studio project."))
+    with acting_as(Actor.system("webhook")):
+        if event.action == "ANNOTATIONS_DELETED":
+            report = store.mark_deleted(db.session, batch, event.deleted_annotation_ids,
+                                        source="webhook")
+        elif event.annotation is not None:
+            report = store.upsert(db.session, batch, event.annotation, source="webhook")
+        else:
+            return jsonify(status="ignored", action=event.action)
+    db.session.commit()
+    current_app.logger.debug("webhook %s for batch %s: %s", event.action, batch.id, report)
+    return jsonify(status="ok", created=report.created, updated=report.updated,
+                   deleted=report.deleted, quarantined=report.quarantined)
+
+
+@bp.route("/label-studio/<int:batch_id>", methods=["POST"])
+@public
+def label_studio(batch_id: int):
+    """Receive ANNOTATION_CREATED / _UPDATED / ANNOTATIONS_DELETED for one batch."""
+    try:
+        raw, event = read_delivery(webhook_secret(batch_id))
+    except Refused as refused:
+        return refused.response
     if current_app.config.get("REDIS_URL"):
         # Scaled out: queue it and answer at once; a worker ingests in bulk (app.jobs.inbox).
         inbox.accept(current_app._get_current_object(), _redis(), batch_id, raw)
@@ -66,17 +104,4 @@ def label_studio(batch_id: int):
     batch = db.session.get(Batch, batch_id)
     if batch is None:
         return _error(404, _("Page not found"))
-    if event.project_id is not None and event.project_id != batch.ls_project_id:
-        return _error(400, _("This webhook is for another Label Studio project."))
-    with acting_as(Actor.system("webhook")):
-        if event.action == "ANNOTATIONS_DELETED":
-            report = ingestion.mark_deleted(db.session, batch, event.deleted_annotation_ids,
-                                            source="webhook")
-        elif event.annotation is not None:
-            report = ingestion.upsert(db.session, batch, event.annotation, source="webhook")
-        else:
-            return jsonify(status="ignored", action=event.action)
-    db.session.commit()
-    current_app.logger.debug("webhook %s for batch %s: %s", event.action, batch_id, report)
-    return jsonify(status="ok", created=report.created, updated=report.updated,
-                   deleted=report.deleted, quarantined=report.quarantined)
+    return store_delivery(event, batch, batch.ls_project_id, ingestion)
