@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         LABEL_STUDIO_URL=settings.label_studio_url,
         LABEL_STUDIO_API_KEY=settings.label_studio_api_key,
         LABEL_STUDIO_PUBLIC_URL=settings.label_studio_public_url or settings.label_studio_url,
+        LABEL_STUDIO_SECURITY_URL=settings.label_studio_security_url,
+        LABEL_STUDIO_SECURITY_API_KEY=settings.label_studio_security_api_key,
+        EDITOR_ASSETS=settings.editor_assets,
         REDIS_URL=settings.redis_url,
         JOBS_QUEUE=settings.jobs_queue,
         JOB_RETRY_INTERVALS=settings.job_retry_intervals,
@@ -91,9 +94,9 @@ def _register_blueprints(app: Flask) -> None:
         batches,
         dashboard,
         datasets,
+        door,
         home,
         reports,
-        review_webhooks,
         rules,
         training,
         verification,
@@ -101,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
-                   training, verification, review_webhooks, dashboard, reports):
+                   training, verification, dashboard, reports, door):
         app.register_blueprint(module.bp)
 
 

@@ -38,6 +38,9 @@ class Settings:
     label_studio_url: str | None
     label_studio_api_key: str | None
     label_studio_public_url: str | None
+    label_studio_security_url: str | None
+    label_studio_security_api_key: str | None
+    editor_assets: str | None
     redis_url: str | None
     jobs_queue: str
     job_retry_intervals: tuple[float, ...]
@@ -60,6 +63,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         label_studio_url=env.get("LABELGATE_LABEL_STUDIO_URL") or None,
         label_studio_api_key=env.get("LABELGATE_LABEL_STUDIO_API_KEY") or None,
         label_studio_public_url=env.get("LABELGATE_LABEL_STUDIO_PUBLIC_URL") or None,
+        label_studio_security_url=env.get("LABELGATE_LABEL_STUDIO_SECURITY_URL") or None,
+        label_studio_security_api_key=env.get("LABELGATE_LABEL_STUDIO_SECURITY_API_KEY") or None,
+        editor_assets=env.get("LABELGATE_EDITOR_ASSETS") or None,
         redis_url=env.get("LABELGATE_REDIS_URL") or None,
         jobs_queue=env.get("LABELGATE_JOBS_QUEUE") or "labelgate",
         job_retry_intervals=_seconds_list(env.get("LABELGATE_JOB_RETRY_INTERVALS", "5,30,120")),

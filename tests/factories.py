@@ -97,14 +97,19 @@ def ls_result(rules, answers: dict | None = None) -> list[dict]:
     return result
 
 
-def make_qualified_annotators(session, version, n: int, *, prefix: str = "ann"):
-    """Create `n` annotators qualified for `version`'s rule set and major version."""
+def make_qualified_annotators(session, version, n: int, *, prefix: str = "ann",
+                              role: str = "annotator", name: str = "Annotator"):
+    """Create `n` people qualified for `version`'s rule set and major version, holding `role`
+    globally, or (security rule sets, L2) granted for that rule set."""
     from app.services import qualifications
 
     users = []
+    security = version.rule_set.kind == "security"
     for i in range(1, n + 1):
-        user = make_user(session, email=f"{prefix}{i}@example.test", name=f"Annotator {i}",
-                         roles=("annotator",), commit=False)
+        user = make_user(session, email=f"{prefix}{i}@example.test", name=f"{name} {i}",
+                         roles=() if security else (role,), commit=False)
+        if security:
+            user_service.grant_role(session, user, role, rule_set=version.rule_set.key)
         qualifications.grant(session, user, version.rule_set, version.major)
         users.append(user)
     session.commit()

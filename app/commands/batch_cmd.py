@@ -12,7 +12,7 @@ from app.cli import fail, run_service
 from app.services import assignment, batches, push, sync
 from app.services import qualifications as quals
 from app.services import users as user_service
-from app.services.label_studio import gateway
+from app.services.label_studio import gateway_for
 from app.services.rule_versions import active_version
 
 
@@ -28,7 +28,7 @@ def _sync_round(batch_ref: str | None) -> None:
 
 def _sync_one(session, ref):
     batch = batches.batch_by_ref(session, ref)
-    return batch.name, sync.sync_batch(session, gateway(), batch)
+    return batch.name, sync.sync_batch(session, gateway_for(batch), batch)
 
 
 def register(cli: AppGroup) -> None:
@@ -57,10 +57,7 @@ def register(cli: AppGroup) -> None:
         """Assign qualified annotators to BATCH (k on overlapped items)."""
         def action(session):
             b = batches.batch_by_ref(session, batch)
-            n = assignment.assign_batch(session, b, seed=seed)
-            if b.ls_project_id is not None:
-                assignment.realise_assignments(session, gateway(), b)
-            return n
+            return assignment.assign_batch(session, b, seed=seed)
 
         click.echo(f"{run_service(action)} new assignments")
 
@@ -73,8 +70,11 @@ def register(cli: AppGroup) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
-            n = run_service(lambda s: push.push_batch(
-                s, gateway(), batches.batch_by_ref(s, batch), progress=progress))
+            def action(session):
+                b = batches.batch_by_ref(session, batch)
+                return push.push_batch(session, gateway_for(b), b, progress=progress)
+
+            n = run_service(action)
         click.echo(f"{n} tasks imported")
 
     @group.command("list")

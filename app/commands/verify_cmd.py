@@ -14,7 +14,7 @@ from app.cli import fail, run_service
 from app.models import Arbitration, Correction, SupervisionCheck
 from app.services import batches, sync
 from app.services import users as user_service
-from app.services.label_studio import gateway
+from app.services.label_studio import gateway_for
 from app.services.verification import (
     agreement,
     corrections,
@@ -168,11 +168,11 @@ def _register_sampling(group: AppGroup) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
-            n = run_service(
-                lambda s: reviews.push_reviews(
-                    s, gateway(), batches.batch_by_ref(s, batch), progress=progress
-                )
-            )
+            def action(session):
+                b = batches.batch_by_ref(session, batch)
+                return reviews.push_reviews(session, gateway_for(b), b, progress=progress)
+
+            n = run_service(action)
         click.echo(_("%(n)d review tasks imported.", n=n))
 
     @group.command("sync")
@@ -196,9 +196,10 @@ def _register_sampling(group: AppGroup) -> None:
                 done = []
                 for b in targets:
                     if b.ls_project_id is not None:
-                        sync.sync_batch(session, gateway(), b)
+                        sync.sync_batch(session, gateway_for(b), b)
                     collected = corrections.collect(session, b)
-                    done.append((b.name, verdicts.sync_reviews(session, gateway(), b), collected))
+                    report = verdicts.sync_reviews(session, gateway_for(b), b)
+                    done.append((b.name, report, collected))
                 return done
 
             for name, report, collected in run_service(action):
@@ -285,8 +286,6 @@ def _register_outcomes(group: AppGroup) -> None:
         def action(session):
             b = batches.batch_by_ref(session, batch)
             made = corrections.start(session, b, scope="all" if all_items else "flagged", seed=seed)
-            if made:
-                corrections.realise(session, gateway(), b)
             return len(made)
 
         click.echo(_("%(n)d corrections assigned.", n=run_service(action)))

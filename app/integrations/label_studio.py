@@ -10,7 +10,7 @@ import html
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,6 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from app.integrations.label_studio_gateway import (
-    ASSIGNEES_FIELD,
     WEBHOOK_ACTIONS,
     WEBHOOK_SECRET_HEADER,
     Edition,
@@ -32,8 +31,6 @@ from app.integrations.label_studio_gateway import (
     ProjectSettings,
     ServerInfo,
     annotation_from_payload,
-    annotator_view_filters,
-    assignees_value,
 )
 
 DEFAULT_TIMEOUT = 30.0
@@ -145,7 +142,9 @@ class LabelStudioSdkGateway:
             "title": title,
             "label_config": label_config,
             "expert_instruction": instructions_html,
-            "show_instruction": True,
+            # People read the instructions beside the editor in the door; in Label Studio
+            # itself (administrators) the pop-up would cover the editor at every task.
+            "show_instruction": False,
         }
         if existing_id is None:
             with failures_as(f"create project {title!r}"):
@@ -200,28 +199,13 @@ class LabelStudioSdkGateway:
             ids.extend(created)
         return ids
 
-    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
-        """Return every task of a project, or only those a view's filters select."""
+    def list_tasks(self, project_id: int) -> list[LSTask]:
+        """Return every task of a project."""
         with failures_as(f"list the tasks of project {project_id}"):
             # Only id and data: the full task (annotations, counters) is 4-7 times slower.
-            pages = self._sdk.tasks.list(
-                project=project_id, view=view_id, page_size=PAGE_SIZE, include="id,data"
-            )
+            pages = self._sdk.tasks.list(project=project_id, page_size=PAGE_SIZE,
+                                         include="id,data")
             return [LSTask(id=int(task.id), data=dict(task.data or {})) for task in pages]
-
-    def update_task_assignees(
-        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
-    ) -> None:
-        """Replace the annotators a task is assigned to (its assignees data field)."""
-        value = assignees_value(annotator_keys)
-        with failures_as(f"reassign task {task_id}"):
-            task = self._sdk.tasks.get(id=str(task_id))
-            if int(task.project or 0) != project_id:
-                raise LabelStudioError(
-                    f"reassign task {task_id}", f"the task is not in project {project_id}"
-                )
-            data = {**(task.data or {}), ASSIGNEES_FIELD: value}
-            self._sdk.tasks.update(id=str(task_id), data=data)
 
     def find_user_by_email(self, email: str) -> LSUser | None:
         """Return the account with this e-mail address (case-insensitive), or None."""
@@ -249,6 +233,41 @@ class LabelStudioSdkGateway:
             with failures_as(f"rename user {email}"):
                 self._sdk.users.update(id=user.id, first_name=first_name)
         return user.id
+
+    def ensure_account(self, email: str, first_name: str) -> int:
+        """Return the id of the account for ``email``, creating one with no usable password.
+
+        Made through the users API: Label Studio adds it to the organization but gives it
+        no password, so nobody can sign in with it (checked on 1.23.2: every password is
+        refused, and the invite sign-up refuses the address as taken). The workbench writes
+        annotations as this account with the administrator's token.
+        """
+        user = self.find_user_by_email(email)
+        if user is None:
+            address = email.strip().lower()
+            with failures_as(f"create the account of {address}"):
+                created = self._sdk.users.create(
+                    email=address, username=address, first_name=first_name,
+                    request_options=NO_RETRY,
+                )
+            return int(created.id)
+        if user.first_name != first_name:
+            with failures_as(f"rename user {email}"):
+                self._sdk.users.update(id=user.id, first_name=first_name)
+        return user.id
+
+    def deactivate_account(self, user_id: int) -> None:
+        """Take the account out of the organization; an account already out stays out."""
+        operation = f"deactivate account {user_id}"
+        with failures_as(operation):
+            organization = self._sdk.users.whoami().active_organization
+            answer = self._http.delete(
+                f"{self.base_url}/api/organizations/{organization}/memberships/{user_id}/",
+                headers={"Authorization": f"Token {self._token}"},
+            )
+            if answer.status_code == 404:
+                return  # removed already (or never a member)
+            answer.raise_for_status()
 
     def _sign_up_by_invite(self, email: str, password: str) -> None:
         """Sign ``email`` up with the organization's invite link, as a person would."""
@@ -299,41 +318,6 @@ class LabelStudioSdkGateway:
         """Return a gateway that acts as the user owning ``api_token``."""
         return LabelStudioSdkGateway(self.base_url, api_token, self._timeout, self._retries)
 
-    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
-        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
-        filters = annotator_view_filters(annotator_key)
-        data = {"title": title, "filters": filters}
-        with failures_as(f"set up the queue of {annotator_key} in project {project_id}"):
-            for view in self._sdk.views.list(project=project_id):
-                current = view.data if isinstance(view.data, Mapping) else {}
-                if current.get("filters") == filters:
-                    if current.get("title") != title:
-                        self._sdk.views.update(id=str(view.id), project=project_id, data=data)
-                    return int(view.id)
-            view = self._sdk.views.create(project=project_id, data=data, request_options=NO_RETRY)
-            return int(view.id)
-
-    def queue_url(self, project_id: int, view_id: int) -> str:
-        """Return the address that opens the labeling stream of a view."""
-        return f"{self.base_url}/projects/{project_id}/data?labeling=1&tab={view_id}"
-
-    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
-        """Assign tasks to users with Enterprise's assignment API (absent on Community)."""
-        operation = f"assign {len(task_ids)} tasks in project {project_id}"
-        if self.edition() != "enterprise":
-            raise LabelStudioError(
-                operation,
-                "task assignment needs Label Studio Enterprise; on Community the workbench "
-                "assigns through the tasks' assignees field and per-annotator views",
-            )
-        with failures_as(operation):
-            self._sdk.projects.assignments.bulk_assign(
-                id=project_id,
-                type="AN",
-                users=list(user_ids),
-                selected_items={"all": False, "included": list(task_ids)},
-            )
-
     def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
         """Register (or update and re-activate) the project's webhook to ``url``."""
         settings: dict[str, Any] = {
@@ -375,7 +359,6 @@ class LabelStudioSdkGateway:
         incremental form fetches only the changed tasks; deletions need a full export.
         """
         with failures_as(f"export the annotations of project {project_id}"):
-            emails = self._emails()
             if updated_since is not None:
                 query = json.dumps({"filters": changed_since_filter(updated_since)})
                 pages = self._sdk.tasks.list(
@@ -385,14 +368,21 @@ class LabelStudioSdkGateway:
             else:
                 tasks = self._export_annotated_tasks(project_id, task_ids)
             return [
-                annotation_from_payload(annotation, task.get("data"), emails)
+                annotation_from_payload(annotation, task.get("data"))
                 for task in tasks
                 for annotation in task.get("annotations") or []
             ]
 
-    def _emails(self) -> dict[int, str]:
-        """Return every account's e-mail by id (asked anew for each export: people join)."""
-        return {int(user.id): user.email or "" for user in self._sdk.users.list()}
+    def user_email(self, user_id: int) -> str | None:
+        """Return the e-mail address of the account ``user_id``, or None when there is none."""
+        with failures_as(f"read user {user_id}"):
+            answer = self._http.get(f"{self.base_url}/api/users/{user_id}/",
+                                    headers={"Authorization": f"Token {self._token}"})
+            if answer.status_code == 404:
+                return None
+            answer.raise_for_status()
+            email = answer.json().get("email")
+        return str(email).lower() if email else None
 
     def _export_annotated_tasks(
         self, project_id: int, task_ids: Sequence[int] | None
@@ -422,14 +412,51 @@ class LabelStudioSdkGateway:
         ]
 
     def create_annotation(
-        self, task_id: int, result: list[dict[str, Any]], lead_time: float
-    ) -> int:
-        """Submit an annotation as this gateway's user; return its id."""
-        with failures_as(f"annotate task {task_id}"):
-            annotation = self._sdk.annotations.create(
-                id=task_id, result=result, lead_time=lead_time, request_options=NO_RETRY
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        completed_by: int | None = None,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Store an annotation, as this gateway's user or (administrator) as
+        ``completed_by``; return it as Label Studio stored it.
+
+        Posted as plain JSON: the SDK's model has no ``completed_by``. Label Studio 1.23.2
+        keeps the given author (checked here), so its own export stays truthful.
+        """
+        body: dict[str, Any] = {"result": result, "lead_time": lead_time,
+                                "was_cancelled": was_cancelled}
+        if completed_by is not None:
+            body["completed_by"] = completed_by
+        return self._annotation_call("post", f"/api/tasks/{task_id}/annotations/", body,
+                                     f"annotate task {task_id}")
+
+    def update_annotation(
+        self,
+        annotation_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Replace an annotation's result (its author stays); return it as stored."""
+        body = {"result": result, "lead_time": lead_time, "was_cancelled": was_cancelled}
+        return self._annotation_call("patch", f"/api/annotations/{annotation_id}/", body,
+                                     f"update annotation {annotation_id}")
+
+    def _annotation_call(self, method: str, path: str, body: dict[str, Any],
+                         operation: str) -> LSAnnotation:
+        with failures_as(operation):
+            answer = self._http.request(
+                method, f"{self.base_url}{path}",
+                content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                headers={"Authorization": f"Token {self._token}",
+                         "Content-Type": "application/json"},
             )
-        return int(annotation.id)
+            answer.raise_for_status()
+            return annotation_from_payload(answer.json(), None)
 
 
 def changed_since_filter(moment: datetime) -> dict[str, Any]:

@@ -14,9 +14,8 @@ from typing import Any, Literal, Protocol
 
 Edition = Literal["community", "enterprise"]
 
-# Task data fields the workbench writes into every task it pushes.
+# The task data field holding the workbench's key of the unit (item id, review task key).
 ITEM_ID_FIELD = "lg_item_id"
-ASSIGNEES_FIELD = "assignees"
 # Label Studio signs nothing: the only proof a webhook call is ours is this static header.
 WEBHOOK_SECRET_HEADER = "X-Labelgate-Secret"
 WEBHOOK_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED")
@@ -92,7 +91,6 @@ class LSAnnotation:
     task_id: int
     item_id: str | None
     completed_by_id: int | None
-    completed_by_email: str | None
     result: list[dict[str, Any]]
     lead_time: float | None
     was_cancelled: bool
@@ -101,13 +99,18 @@ class LSAnnotation:
 
 
 @dataclass(frozen=True)
-class WebhookEvent:
-    """A webhook body turned into workbench terms."""
+class WebhookNotice:
+    """What a webhook body says happened; its content is never trusted, only re-read."""
 
     action: str
     project_id: int | None
-    annotation: LSAnnotation | None = None
-    deleted_annotation_ids: tuple[int, ...] = field(default_factory=tuple)
+    annotation_ids: tuple[int, ...] = field(default_factory=tuple)
+    task_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def deleted(self) -> bool:
+        """Tell whether the notice reports deleted annotations."""
+        return self.action == "ANNOTATIONS_DELETED"
 
 
 class LabelStudioGateway(Protocol):
@@ -146,22 +149,30 @@ class LabelStudioGateway(Protocol):
         """Add tasks (each a mapping of data fields) in bulk; return their ids, in order."""
         ...
 
-    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
-        """Return every task of a project, or only those a view's filters select."""
-        ...
-
-    def update_task_assignees(
-        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
-    ) -> None:
-        """Replace the annotators a task is assigned to (its assignees data field)."""
+    def list_tasks(self, project_id: int) -> list[LSTask]:
+        """Return every task of a project."""
         ...
 
     def find_user_by_email(self, email: str) -> LSUser | None:
         """Return the account with this e-mail address, or None."""
         ...
 
+    def user_email(self, user_id: int) -> str | None:
+        """Return the e-mail address of the account ``user_id``, or None."""
+        ...
+
     def ensure_user(self, email: str, first_name: str, password: str | None = None) -> int:
-        """Return the id of the account for ``email``, creating one that can log in."""
+        """Return the id of the account for ``email``, creating one that can log in
+        (administrators of Label Studio itself, and tests acting in Label Studio directly)."""
+        ...
+
+    def ensure_account(self, email: str, first_name: str) -> int:
+        """Return the id of the account for ``email``, creating one with no usable password:
+        its owner works through the door, which writes as them."""
+        ...
+
+    def deactivate_account(self, user_id: int) -> None:
+        """Take the account out of the organization (idempotent)."""
         ...
 
     def user_token(self, email: str, password: str) -> str:
@@ -174,18 +185,6 @@ class LabelStudioGateway(Protocol):
 
     def close(self) -> None:
         """Release the gateway's connections."""
-        ...
-
-    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
-        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
-        ...
-
-    def queue_url(self, project_id: int, view_id: int) -> str:
-        """Return the address that opens the labeling stream of a view."""
-        ...
-
-    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
-        """Assign tasks to users with Enterprise's assignment API."""
         ...
 
     def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
@@ -207,40 +206,28 @@ class LabelStudioGateway(Protocol):
         ...
 
     def create_annotation(
-        self, task_id: int, result: list[dict[str, Any]], lead_time: float
-    ) -> int:
-        """Submit an annotation as this gateway's user; return its id."""
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        completed_by: int | None = None,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Store an annotation, as this gateway's user or (administrator) as
+        ``completed_by``; return it as Label Studio stored it."""
         ...
 
-
-def assignees_value(annotator_keys: Iterable[str]) -> str:
-    """Return the assignees field value, e.g. "|ann1|ann3|", for a set of annotator keys."""
-    keys = sorted({check_annotator_key(key) for key in annotator_keys})
-    return "|" + "|".join(keys) + "|" if keys else ""
-
-
-def check_annotator_key(key: str) -> str:
-    """Return ``key`` if it can stand in an assignees field; raise ValueError otherwise."""
-    if not key or "|" in key or key != key.strip():
-        raise ValueError(
-            f"Annotator key {key!r} must be non-empty, without '|' or surrounding spaces."
-        )
-    return key
-
-
-def annotator_view_filters(annotator_key: str) -> dict[str, Any]:
-    """Return Data Manager filters selecting the tasks assigned to ``annotator_key``."""
-    return {
-        "conjunction": "and",
-        "items": [
-            {
-                "filter": f"filter:tasks:data.{ASSIGNEES_FIELD}",
-                "operator": "contains",
-                "type": "String",
-                "value": f"|{check_annotator_key(annotator_key)}|",
-            }
-        ],
-    }
+    def update_annotation(
+        self,
+        annotation_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Replace an annotation's result (its author stays); return it as stored."""
+        ...
 
 
 def tasks_to_import(
@@ -268,9 +255,7 @@ def parse_timestamp(value: str | datetime) -> datetime:
 
 
 def annotation_from_payload(
-    annotation: Mapping[str, Any],
-    task_data: Mapping[str, Any] | None,
-    emails_by_user_id: Mapping[int, str] | None = None,
+    annotation: Mapping[str, Any], task_data: Mapping[str, Any] | None
 ) -> LSAnnotation:
     """Return the annotation described by a Label Studio annotation JSON object."""
     author = annotation.get("completed_by")
@@ -285,7 +270,6 @@ def annotation_from_payload(
         task_id=identifier(annotation["task"], "task id"),
         item_id=None if item_id is None else str(item_id),
         completed_by_id=None if author is None else identifier(author, "user id"),
-        completed_by_email=(emails_by_user_id or {}).get(author) if author is not None else None,
         result=_result_list(annotation.get("result")),
         lead_time=None if lead_time is None else _seconds(lead_time),
         was_cancelled=bool(annotation.get("was_cancelled", False)),
@@ -323,8 +307,11 @@ def _result_list(value: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in value]
 
 
-def parse_webhook(body: Mapping[str, Any]) -> WebhookEvent:
-    """Return the event a webhook body describes; raise ValueError if it is not one."""
+def parse_webhook(body: Mapping[str, Any]) -> WebhookNotice:
+    """Return what a webhook body reports; raise ValueError if it is not a webhook body.
+
+    Only ids are read: the workbench re-reads the annotations from Label Studio itself.
+    """
     action = body.get("action")
     if not isinstance(action, str):
         raise ValueError("A Label Studio webhook body needs an 'action' text field.")
@@ -335,10 +322,13 @@ def parse_webhook(body: Mapping[str, Any]) -> WebhookEvent:
         if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
             raise ValueError("'annotations' must be a list of objects with an id.")
         deleted = tuple(identifier(entry["id"], "annotation id") for entry in entries)
-        return WebhookEvent(action, project_id, deleted_annotation_ids=deleted)
+        return WebhookNotice(action, project_id, annotation_ids=deleted)
     annotation = body.get("annotation")
     if not isinstance(annotation, Mapping):
-        return WebhookEvent(action, project_id)
-    task = body.get("task")
-    task_data = task.get("data") if isinstance(task, Mapping) else None
-    return WebhookEvent(action, project_id, annotation_from_payload(annotation, task_data))
+        return WebhookNotice(action, project_id)
+    return WebhookNotice(
+        action,
+        project_id,
+        annotation_ids=(identifier(annotation["id"], "annotation id"),),
+        task_ids=(identifier(annotation["task"], "task id"),),
+    )

@@ -6,14 +6,14 @@ from sqlalchemy.orm import Session
 
 from app.jobs import Progress, handler
 from app.services import batches, push, sync
-from app.services.label_studio import gateway
+from app.services.label_studio import gateway_for
 
 
 @handler("push")
 def push_job(session: Session, args: dict, progress: Progress) -> dict:
     """Push a batch to Label Studio."""
     batch = batches.batch_by_ref(session, args["batch_id"])
-    imported = push.push_batch(session, gateway(), batch, progress=progress)
+    imported = push.push_batch(session, gateway_for(batch), batch, progress=progress)
     return {"imported": imported, "project": batch.ls_project_id}
 
 
@@ -24,7 +24,7 @@ def sync_job(session: Session, args: dict, progress: Progress) -> dict:
                else sync.batches_to_sync(session))
     totals = {"created": 0, "updated": 0, "deleted": 0, "quarantined": 0}
     for done, batch in enumerate(targets, start=1):
-        report = sync.sync_batch(session, gateway(), batch)
+        report = sync.sync_batch(session, gateway_for(batch), batch)
         session.commit()
         for key in totals:
             totals[key] += getattr(report, key)

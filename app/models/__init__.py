@@ -4,6 +4,7 @@ from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base, utcnow
 from app.models.dashboard_indexes import ANNOTATIONS_BY_USER, ARBITRATIONS_BY_BATCH
 from app.models.datasets import Dataset
+from app.models.door import DeadLetter, DoorTask
 from app.models.jobs import Job
 from app.models.rules import RuleSetRecord, RuleVersion, VersionStatus
 from app.models.training import ExamAttempt, PracticeAttempt
@@ -16,7 +17,6 @@ from app.models.verification import (
     Correction,
     Release,
     ReviewProject,
-    ReviewQueue,
     ReviewTask,
     SupervisionCheck,
     SwitchingState,
@@ -24,8 +24,8 @@ from app.models.verification import (
     VerificationRecord,
 )
 from app.models.work import (
+    DEFAULT_SERVER,
     Annotation,
-    AnnotatorQueue,
     Assignment,
     Batch,
     BatchState,
@@ -35,13 +35,15 @@ from app.models.work import (
 )
 
 __all__ = [
+    "DEFAULT_SERVER",
     "ANNOTATIONS_BY_USER",
     "ARBITRATIONS_BY_BATCH",
     "ExamAttempt",
     "Job",
     "PracticeAttempt",
     "Annotation",
-    "AnnotatorQueue",
+    "DeadLetter",
+    "DoorTask",
     "Assignment",
     "Batch",
     "BatchState",
@@ -67,7 +69,6 @@ __all__ = [
     "Correction",
     "Release",
     "ReviewProject",
-    "ReviewQueue",
     "ReviewTask",
     "SupervisionCheck",
     "SwitchingState",

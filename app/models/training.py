@@ -34,7 +34,7 @@ class ExamAttempt(Base):
 
 
 class PracticeAttempt(Base):
-    """A practice set done in Label Studio, scored against gold labels."""
+    """A practice set done through the door, stored in Label Studio, scored against gold."""
 
     __tablename__ = "practice_attempts"
     __table_args__ = (Index("ix_practice_attempts_user", "user_id", "rule_version_id"),)
@@ -43,6 +43,8 @@ class PracticeAttempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     rule_version_id: Mapped[int] = mapped_column(ForeignKey("rule_versions.id"))
     ls_project_id: Mapped[int | None]
+    ls_server: Mapped[str] = mapped_column(String(20), default="default",
+                                           server_default="default")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     answers: Mapped[dict | None] = mapped_column(JSON)

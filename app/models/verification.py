@@ -73,19 +73,6 @@ class ReviewProject(Base):
     last_synced_at: Mapped[datetime | None]
 
 
-class ReviewQueue(Base):
-    """The Label Studio view that shows one verifier exactly their review tasks of a batch."""
-
-    __tablename__ = "review_queues"
-    __table_args__ = (UniqueConstraint("batch_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ls_view_id: Mapped[int]
-    url: Mapped[str] = mapped_column(String(400))
-
-
 class ReviewTask(Base):
     """One annotation given to one verifier to judge: a sample unit, a re-review or a second
     review for supervision."""
@@ -124,10 +111,14 @@ class VerificationRecord(Base):
     __table_args__ = (
         Index("ix_verification_records_batch", "batch_id"),
         Index("ix_verification_records_task", "task_id"),
+        UniqueConstraint("ls_server", "ls_annotation_id",
+                         name="uq_verification_records_server_ls_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ls_annotation_id: Mapped[int] = mapped_column(unique=True)
+    ls_annotation_id: Mapped[int]
+    ls_server: Mapped[str] = mapped_column(String(20), default="default",
+                                           server_default="default")
     ls_task_id: Mapped[int]
     task_id: Mapped[int | None] = mapped_column(ForeignKey("review_tasks.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
@@ -149,7 +140,9 @@ class VerificationRecord(Base):
     source: Mapped[str] = mapped_column(String(12))
     deleted_at: Mapped[datetime | None]
     quarantined: Mapped[bool] = mapped_column(default=False)
+    # A code of workflow.Quarantine (rendered where it is read) and its parameters.
     quarantine_reason: Mapped[str | None] = mapped_column(Text)
+    quarantine_params: Mapped[dict | None] = mapped_column(JSON)
 
 
 class BatchDecision(Base):

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
+from workflow import BatchState, QualificationStatus
+from workflow import in_force as qualification_in_force
 
-
-class BatchState(enum.StrEnum):
-    """Where a batch stands."""
-
-    IMPORTED = "imported"
-    ANNOTATING = "annotating"
-    VERIFYING = "verifying"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    VOID = "void"
-    RELEASED = "released"
+# The Label Studio server a batch, practice project or account lives on (L2: security
+# rule sets may have a server of their own; see app.services.label_studio).
+DEFAULT_SERVER = "default"
 
 
 class Batch(Base):
@@ -45,6 +39,8 @@ class Batch(Base):
     pushed_at: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
     strict_separation: Mapped[bool] = mapped_column(default=True)
+    ls_server: Mapped[str] = mapped_column(
+        String(20), default=DEFAULT_SERVER, server_default=DEFAULT_SERVER)
 
     items: Mapped[list[Item]] = relationship(back_populates="batch", order_by="Item.id")
 
@@ -90,29 +86,24 @@ class Assignment(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class AnnotatorQueue(Base):
-    """The Label Studio view that shows one annotator exactly their tasks of a batch."""
-
-    __tablename__ = "annotator_queues"
-    __table_args__ = (UniqueConstraint("batch_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ls_view_id: Mapped[int]
-    url: Mapped[str] = mapped_column(String(400))
-
-
 class LabelStudioAccount(Base):
-    """A workbench user's Label Studio user, matched by e-mail."""
+    """A workbench user's account on one Label Studio server (no usable password there:
+    people work through the door, which writes as them)."""
 
     __tablename__ = "label_studio_accounts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "ls_server", name="uq_label_studio_accounts_user_server"),
+        UniqueConstraint("ls_server", "ls_user_id", name="uq_label_studio_accounts_server_user"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    ls_user_id: Mapped[int] = mapped_column(unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ls_user_id: Mapped[int]
+    ls_server: Mapped[str] = mapped_column(
+        String(20), default=DEFAULT_SERVER, server_default=DEFAULT_SERVER)
     email: Mapped[str] = mapped_column(String(254))
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deactivated_at: Mapped[datetime | None]
 
 
 class Annotation(Base):
@@ -123,10 +114,13 @@ class Annotation(Base):
         Index("ix_annotations_batch_user", "batch_id", "user_id"),
         Index("ix_annotations_item", "item_id"),
         Index("ix_annotations_quarantined", "quarantined"),
+        UniqueConstraint("ls_server", "ls_annotation_id", name="uq_annotations_server_ls_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ls_annotation_id: Mapped[int] = mapped_column(unique=True)
+    ls_annotation_id: Mapped[int]
+    ls_server: Mapped[str] = mapped_column(
+        String(20), default=DEFAULT_SERVER, server_default=DEFAULT_SERVER)
     ls_task_id: Mapped[int]
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
@@ -143,7 +137,9 @@ class Annotation(Base):
     source: Mapped[str] = mapped_column(String(12))
     deleted_at: Mapped[datetime | None]
     quarantined: Mapped[bool] = mapped_column(default=False)
+    # A code of workflow.Quarantine (rendered where it is read) and its parameters.
     quarantine_reason: Mapped[str | None] = mapped_column(Text)
+    quarantine_params: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Qualification(Base):
@@ -163,3 +159,21 @@ class Qualification(Base):
     valid_until: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
+
+    @hybrid_method
+    def in_force(self, at: datetime) -> bool:
+        """Tell whether the qualification was in force at `at` (workflow.qualifications)."""
+        return qualification_in_force(status=self.status, granted_at=self.granted_at,
+                                      valid_until=self.valid_until, ended_at=self.ended_at,
+                                      at=at)
+
+    @in_force.inplace.expression
+    @classmethod
+    def _in_force_expression(cls, at: datetime) -> ColumnElement[bool]:
+        """The same test in SQL, for queries over many qualifications."""
+        return (
+            (cls.granted_at <= at)
+            & (cls.valid_until > at)
+            & (((cls.ended_at.is_(None)) & (cls.status == QualificationStatus.VALID))
+               | (cls.ended_at > at))
+        )

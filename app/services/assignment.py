@@ -1,4 +1,4 @@
-"""Decide who annotates what, and show each annotator exactly their tasks (P4, P5).
+"""Decide who annotates what (P4, P5); the door shows each annotator exactly their tasks.
 
 Only qualified, active annotators are chosen; k of them on overlapped items, one on the rest;
 load is balanced; nobody gets the same item twice; in strict mode nobody who reviews or
@@ -15,19 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.integrations.label_studio_gateway import (
-    ASSIGNEES_FIELD,
-    LabelStudioError,
-    LabelStudioGateway,
-    LSTask,
-    assignees_value,
-)
 from app.models import (
-    AnnotatorQueue,
     Assignment,
     Batch,
     Item,
-    LabelStudioAccount,
     RoleGrant,
     RuleSetRecord,
     RuleVersion,
@@ -39,11 +30,6 @@ from app.services.errors import ServiceError
 
 ANNOTATOR = "annotator"
 OTHER_DUTIES = ("reviewer", "arbitrator")
-
-
-def annotator_key(user_id: int) -> str:
-    """Return the key that marks a user's tasks in Label Studio task data."""
-    return f"u{user_id}"
 
 
 def eligible_annotators(session: Session, batch: Batch) -> list[User]:
@@ -120,77 +106,3 @@ def assign_batch(session: Session, batch: Batch, *, seed: int | None = None) -> 
                  after={"assignments": len(new),
                         "per_annotator": {str(k): v for k, v in sorted(per_user.items())}})
     return len(new)
-
-
-def assignees_by_item(session: Session, batch_id: int) -> dict[int, list[str]]:
-    """Return each item's annotator keys."""
-    result: dict[int, list[str]] = defaultdict(list)
-    for item_id, user_id in session.execute(
-        select(Assignment.item_id, Assignment.user_id).where(
-            Assignment.batch_id == batch_id, Assignment.role == ANNOTATOR,
-            Assignment.revoked_at.is_(None))
-    ):
-        result[item_id].append(annotator_key(user_id))
-    return result
-
-
-def link_account(session: Session, gateway: LabelStudioGateway, user: User) -> int:
-    """Return the user's Label Studio user id, creating the account there if missing."""
-    account = session.scalar(select(LabelStudioAccount).where(
-        LabelStudioAccount.user_id == user.id))
-    if account is not None:
-        return account.ls_user_id
-    ls_user_id = gateway.ensure_user(user.email, user.display_name)
-    session.add(LabelStudioAccount(user_id=user.id, ls_user_id=ls_user_id, email=user.email))
-    session.flush()
-    audit.record(session, "label_studio.link_account", "user", user.id,
-                 after={"ls_user_id": ls_user_id})
-    return ls_user_id
-
-
-def realise_assignments(session: Session, gateway: LabelStudioGateway, batch: Batch, *,
-                        known_tasks: list[LSTask] | None = None) -> None:
-    """Make Label Studio show each annotator exactly their tasks of a pushed batch.
-
-    `known_tasks`, when the caller has just listed or imported every task of the project,
-    spares listing them again.
-    """
-    if batch.ls_project_id is None:
-        return
-    keys = assignees_by_item(session, batch.id)
-    try:
-        listed = gateway.list_tasks(batch.ls_project_id) if known_tasks is None else known_tasks
-        tasks = {t.item_id: t for t in listed}
-        items = session.scalars(select(Item).where(Item.batch_id == batch.id)).all()
-        for item in items:
-            task = tasks.get(str(item.id))
-            wanted = assignees_value(keys.get(item.id, []))
-            if task is not None and (task.data.get(ASSIGNEES_FIELD) or "") != wanted:
-                gateway.update_task_assignees(batch.ls_project_id, task.id, keys.get(item.id, []))
-        user_ids = sorted({int(k[1:]) for ks in keys.values() for k in ks})
-        enterprise = gateway.edition() == "enterprise"
-        for uid in user_ids:
-            user = session.get(User, uid)
-            ls_user_id = link_account(session, gateway, user)
-            _ensure_queue(session, gateway, batch, user)
-            if enterprise:
-                mine = [tasks[str(i.id)].id for i in items
-                        if annotator_key(uid) in keys.get(i.id, []) and str(i.id) in tasks]
-                gateway.assign(batch.ls_project_id, mine, [ls_user_id])
-    except LabelStudioError as err:
-        raise ServiceError(str(err)) from err
-
-
-def _ensure_queue(session: Session, gateway: LabelStudioGateway, batch: Batch,
-                  user: User) -> AnnotatorQueue:
-    queue = session.scalar(select(AnnotatorQueue).where(
-        AnnotatorQueue.batch_id == batch.id, AnnotatorQueue.user_id == user.id))
-    if queue is not None:
-        return queue
-    view_id = gateway.ensure_annotator_view(
-        batch.ls_project_id, annotator_key(user.id), f"Queue: {user.display_name}"[:60])
-    queue = AnnotatorQueue(batch_id=batch.id, user_id=user.id, ls_view_id=view_id,
-                           url=gateway.queue_url(batch.ls_project_id, view_id))
-    session.add(queue)
-    session.flush()
-    return queue

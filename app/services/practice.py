@@ -1,8 +1,9 @@
-"""The practice set, done in Label Studio and scored against gold labels (P2).
+"""The practice set, done through the door, kept in Label Studio, scored against gold (P2).
 
-One qualification project per rule version holds the gold items; every trainee labels all of
-them there (the project admits as many annotations per task as there are trainees). Their
-answers are pulled from Label Studio, normalised to the rule's labels, and scored.
+One practice project per rule version (on the server of its rule set's kind) holds the gold
+items; every trainee labels all of them through the door, which stores each answer in Label
+Studio as the trainee. Their answers are read back from Label Studio, normalised to the
+rule's labels, and scored. A trainee sees only their own answers.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from sqlalchemy.orm import Session
 from app.integrations.label_studio_gateway import LabelStudioError, LabelStudioGateway
 from app.models import PracticeAttempt, RuleVersion, User, utcnow
 from app.services import audit
-from app.services.assignment import link_account
+from app.services.accounts import link_account
 from app.services.errors import Conflict, Forbidden, ServiceError
-from app.services.ingestion import jsonable
+from app.services.label_studio import server_for_kind
+from app.services.records import jsonable
 from app.services.rule_versions import rule_set_of
 from app.services.training import _modules, maybe_qualify
 from labeling_rules import ResultError, normalise_result
@@ -31,47 +33,65 @@ def _items(version: RuleVersion):
     return rules, practice_set(rules, _modules(version))
 
 
+def practice_items(version: RuleVersion):
+    """Return a rule version's practice items, in the order trainees work them."""
+    return _items(version)[1]
+
+
 def ensure_practice_project(session: Session, gateway: LabelStudioGateway,
-                            version: RuleVersion) -> int:
-    """Create (once per rule version) the Label Studio project holding the gold items."""
+                            version: RuleVersion, server: str) -> tuple[int, dict[str, int]]:
+    """Create (once per rule version and server) the project holding the gold items;
+    return its id and each practice item's task id."""
     rules, items = _items(version)
     if not items:
         raise ServiceError(_("Rule set %(set)s ships no practice items.", set=rules.id))
     existing = session.scalar(select(PracticeAttempt.ls_project_id).where(
-        PracticeAttempt.rule_version_id == version.id, PracticeAttempt.ls_project_id.is_not(None)
-    ).limit(1))
+        PracticeAttempt.rule_version_id == version.id, PracticeAttempt.ls_server == server,
+        PracticeAttempt.ls_project_id.is_not(None)).limit(1))
     try:
         project_id = gateway.ensure_project(
             title=f"Practice · {version.label}"[:50], label_config=version.label_config,
             instructions_html=version.instructions_html, max_annotations=MAX_TRAINEES,
             existing_id=existing)
-        present = {t.data.get(PRACTICE_KEY) for t in gateway.list_tasks(project_id)}
+        present = {t.data.get(PRACTICE_KEY): t.id for t in gateway.list_tasks(project_id)}
         names = [f.name for f in rules.fields]
         missing = [{**{n: "" for n in names}, **item.data, PRACTICE_KEY: item.key}
                    for item in items if item.key not in present]
         if missing:
-            gateway.import_tasks(project_id, missing)
+            ids = gateway.import_tasks(project_id, missing)
+            present.update((task[PRACTICE_KEY], task_id)
+                           for task, task_id in zip(missing, ids, strict=True))
     except LabelStudioError as err:
         raise ServiceError(str(err)) from err
-    return project_id
+    return project_id, {key: present[key] for key in (item.key for item in items)}
+
+
+def practice_server(version: RuleVersion) -> str:
+    """Return the Label Studio server a rule version's practice set lives on."""
+    return server_for_kind(rule_set_of(version).kind)
 
 
 def start_practice(session: Session, gateway: LabelStudioGateway, user: User,
                    version: RuleVersion) -> PracticeAttempt:
-    """Open (or return the open) practice attempt and make sure the user can label it."""
+    """Open (or return the open) practice attempt, ready to be labeled through the door.
+
+    `gateway` is the gateway of `practice_server(version)`.
+    """
     open_attempt = session.scalar(select(PracticeAttempt).where(
         PracticeAttempt.user_id == user.id, PracticeAttempt.rule_version_id == version.id,
         PracticeAttempt.state == "open"))
     if open_attempt is not None:
         return open_attempt
-    project_id = ensure_practice_project(session, gateway, version)
+    server = practice_server(version)
+    project_id, tasks = ensure_practice_project(session, gateway, version, server)
     try:
-        link_account(session, gateway, user)
+        link_account(session, gateway, user, server)
     except LabelStudioError as err:
         raise ServiceError(str(err)) from err
     rules = rule_set_of(version)
     attempt = PracticeAttempt(user_id=user.id, rule_version_id=version.id,
-                              ls_project_id=project_id,
+                              ls_project_id=project_id, ls_server=server,
+                              answers={"tasks": tasks},
                               target=rules.quality.target_accuracy)
     session.add(attempt)
     session.flush()
@@ -79,11 +99,6 @@ def start_practice(session: Session, gateway: LabelStudioGateway, user: User,
                  after={"user": user.email, "rule_version": version.label,
                         "ls_project_id": project_id})
     return attempt
-
-
-def practice_url(gateway: LabelStudioGateway, attempt: PracticeAttempt) -> str:
-    """Return the address that opens the practice project's labeling stream."""
-    return f"{gateway.base_url}/projects/{attempt.ls_project_id}/data?labeling=1"
 
 
 def score_attempt(session: Session, gateway: LabelStudioGateway, user: User,
@@ -95,7 +110,7 @@ def score_attempt(session: Session, gateway: LabelStudioGateway, user: User,
         raise Conflict(_("This practice attempt is already scored."))
     version = session.get(RuleVersion, attempt.rule_version_id)
     rules, items = _items(version)
-    ls_user = link_account(session, gateway, user)
+    ls_user = link_account(session, gateway, user, attempt.ls_server)
     try:
         tasks = {t.id: t.data.get(PRACTICE_KEY) for t in gateway.list_tasks(attempt.ls_project_id)}
         exported = gateway.export_annotations(attempt.ls_project_id)
@@ -114,11 +129,11 @@ def score_attempt(session: Session, gateway: LabelStudioGateway, user: User,
             answers[key] = {}
         raw[key] = ann.result
     if len(answers) < len(items):
-        raise ServiceError(_("You have answered %(done)d of %(total)d practice items in Label "
-                             "Studio; finish them, then ask for your score.",
+        raise ServiceError(_("You have answered %(done)d of %(total)d practice items; finish "
+                             "them, then ask for your score.",
                              done=len(answers), total=len(items)))
     result = score_practice(rules, items, answers)
-    attempt.answers = {"normalised": jsonable(answers), "raw": raw}
+    attempt.answers = {**(attempt.answers or {}), "normalised": jsonable(answers), "raw": raw}
     attempt.n, attempt.correct = result.n, result.correct
     attempt.accuracy, attempt.ci_low, attempt.ci_high = (result.accuracy, result.ci_low,
                                                          result.ci_high)

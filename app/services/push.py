@@ -10,20 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.integrations.label_studio_gateway import (
-    ASSIGNEES_FIELD,
     ITEM_ID_FIELD,
     LabelStudioError,
     LabelStudioGateway,
     LSTask,
-    assignees_value,
     tasks_to_import,
 )
-from app.models import Batch, BatchState, Item, RuleVersion, utcnow
+from app.models import Batch, Item, RuleVersion, utcnow
 from app.services import audit
-from app.services.assignment import assignees_by_item, realise_assignments
 from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
 from app.services.rule_versions import rule_set_of
+from workflow import BatchEvent, next_state
 
 # Label Studio imports a task in about 0.2 ms in one big request but 0.35 ms in requests
 # of 1,000; a push sends about ten chunks (1,000 to 10,000 tasks each), so that a retry
@@ -33,15 +31,11 @@ MIN_CHUNK, MAX_CHUNK = 1000, 10_000
 Progress = Callable[[int, int], None]
 
 
-def _task_data(item: Item, keys: list[str], field_names: list[str]) -> dict:
+def task_data(item: Item, field_names: list[str]) -> dict:
+    """Return the task data of an item, as pushed to Label Studio and shown in the door."""
     # Label Studio refuses a task that lacks any $variable of the config, optional or not.
     blanks = {name: "" for name in field_names if item.data.get(name) is None}
-    return {
-        **item.data,
-        **blanks,
-        ITEM_ID_FIELD: str(item.id),
-        ASSIGNEES_FIELD: assignees_value(keys),
-    }
+    return {**item.data, **blanks, ITEM_ID_FIELD: str(item.id)}
 
 
 def push_batch(
@@ -72,34 +66,27 @@ def push_batch(
             session.commit()  # Remember the project at once: a retry must reuse it.
         existing = gateway.list_tasks(project_id) if resuming else []
         _record_task_ids(session, by_id, existing)
-        keys = assignees_by_item(session, batch.id)
         names = [f.name for f in rule_set_of(version).fields]
-        missing = tasks_to_import(
-            existing, (_task_data(item, keys.get(item.id, []), names) for item in items)
-        )
+        missing = tasks_to_import(existing, (task_data(item, names) for item in items))
         total, done = len(items), len(items) - len(missing)
         if progress:
             progress(done, total)
-        known = [*existing]
         size = min(MAX_CHUNK, max(MIN_CHUNK, len(missing) // 10))
         pieces = [missing[start : start + size] for start in range(0, len(missing), size)]
         for chunk, ids in _imported(gateway, project_id, pieces):
             made = [LSTask(task_id, data) for task_id, data in zip(ids, chunk, strict=True)]
             _record_task_ids(session, by_id, made)
             session.commit()  # Kept per chunk: a retry after a failure lists, never guesses.
-            known += made
             done += len(chunk)
             if progress:
                 progress(done, total)
         batch.ls_webhook_id = gateway.ensure_webhook(
             project_id, webhook_url(batch.id), webhook_secret(batch.id)
         )
-        realise_assignments(session, gateway, batch, known_tasks=known)
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err
-    if batch.state == BatchState.IMPORTED:
-        batch.state = BatchState.ANNOTATING
+    batch.state = next_state(batch.state, BatchEvent.PUSH)
     batch.pushed_at = utcnow()
     audit.record(
         session,

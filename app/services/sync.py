@@ -17,33 +17,33 @@ from app.integrations.label_studio_gateway import (
     LabelStudioGateway,
     LSAnnotation,
 )
-from app.models import Annotation, Batch, BatchState, Item, utcnow
-from app.services import audit, ingestion
+from app.models import Batch, Item, utcnow
+from app.services import audit, records
 from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
+from app.services.records import ANNOTATIONS
+from workflow.batches import ANNOTATION_STATES
 
-SYNCED_STATES = (BatchState.ANNOTATING, BatchState.VERIFYING)
 # Task ids per export request, sent as ids[]: Django refuses more than 1,000 query fields.
 EXPORT_CHUNK = 900
 
 
 def sync_batch(session: Session, gateway: LabelStudioGateway,
-               batch: Batch) -> ingestion.IngestReport:
+               batch: Batch) -> records.IngestReport:
     """Pull a batch's annotations from Label Studio and store what is new, changed or gone."""
     if batch.ls_project_id is None:
         raise ServiceError(f"batch {batch.name} has not been pushed to Label Studio yet")
-    report = ingestion.IngestReport()
+    report = records.IngestReport()
     try:
-        lookups = ingestion.Lookups.prefetch(session, batch, ())
+        context = ANNOTATIONS.context(session, batch, (), gateway.user_email)
         present: set[int] = set()
         for piece in exported_pieces(session, gateway, batch):
-            lookups.add_rows({ann.id for ann in piece})
-            report.merge(ingestion.ingest_many(session, batch, piece, source="sync",
-                                               lookups=lookups))
+            context.add_rows({ann.id for ann in piece})
+            report.merge(records.store(session, ANNOTATIONS, batch, piece, source="sync",
+                                       context=context))
             present.update(ann.id for ann in piece)
-        known = set(session.scalars(select(Annotation.ls_annotation_id).where(
-            Annotation.batch_id == batch.id, Annotation.deleted_at.is_(None))))
-        report.merge(ingestion.mark_deleted(session, batch, known - present, source="sync"))
+        gone = records.known_ids(session, ANNOTATIONS, batch) - present
+        report.merge(records.mark_deleted(session, ANNOTATIONS, batch, gone, source="sync"))
         url = webhook_url(batch.id)
         hook = gateway.webhook_status(batch.ls_project_id, url)
         if hook is None or not hook.active:
@@ -92,5 +92,5 @@ def exported_pieces(session: Session, gateway: LabelStudioGateway,
 def batches_to_sync(session: Session) -> list[Batch]:
     """Return the pushed batches whose annotations may still change."""
     return list(session.scalars(select(Batch).where(
-        Batch.ls_project_id.is_not(None), Batch.state.in_([str(s) for s in SYNCED_STATES]))
+        Batch.ls_project_id.is_not(None), Batch.state.in_(sorted(ANNOTATION_STATES)))
         .order_by(Batch.id)))

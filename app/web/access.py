@@ -48,6 +48,12 @@ def api_view(view: Callable) -> Callable:
     return wrapper
 
 
+def json_view(view: Callable) -> Callable:
+    """Mark a view the browser's scripts call with the session: refusals answer JSON."""
+    view._json = True  # type: ignore[attr-defined]
+    return view
+
+
 def required_roles(endpoint: str | None) -> frozenset[str] | None:
     """Return the roles an endpoint admits, or None when it declares nothing (denied)."""
     if endpoint is None:
@@ -61,6 +67,11 @@ def required_roles(endpoint: str | None) -> frozenset[str] | None:
 def _is_api(endpoint: str | None) -> bool:
     view = current_app.view_functions.get(endpoint or "")
     return bool(getattr(view, "_api", False))
+
+
+def _answers_json(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "_api", False) or getattr(view, "_json", False))
 
 
 def _bearer_user() -> User | None:
@@ -101,16 +112,17 @@ def enforce_access() -> None:
         if user is not None
         else Actor(name="anonymous", request_id=g.request_id, client_address=request.remote_addr)
     )
+    as_json = _answers_json(endpoint)
     if roles is None:
-        _deny(is_api, 403)  # Nothing declared: denied by default.
+        _deny(as_json, 403)  # Nothing declared: denied by default.
     if ANONYMOUS in roles:
         return
     if user is None:
-        _deny(is_api, 401)
+        _deny(as_json, 401)
     if AUTHENTICATED in roles:
         return
     if not user.has_role(*roles):
-        _deny(is_api, 403)
+        _deny(as_json, 403)
 
 
 def enforce_isolation() -> None:
@@ -124,7 +136,7 @@ def enforce_isolation() -> None:
 
     batch = db.session.get(Batch, batch_id)
     if batch is not None and not may_read_batch(db.session, g.get("user"), batch):
-        _deny(_is_api(request.endpoint), 403)
+        _deny(_answers_json(request.endpoint), 403)
 
 
 def _clear_actor(_exc: BaseException | None = None) -> None:

@@ -29,7 +29,6 @@ from app import jobs
 from app.extensions import db
 from app.models import (
     Annotation,
-    AnnotatorQueue,
     Assignment,
     Batch,
     Dataset,
@@ -185,13 +184,9 @@ def _act(batch_id: int, action) -> Response:
 @bp.route("/batches/<int:batch_id>/assign", methods=["POST"])
 @allow(*LEADS)
 def assign(batch_id: int):
-    """Assign qualified annotators; realise it in Label Studio when already pushed."""
+    """Assign qualified annotators (their queues in the door show the new work at once)."""
     def action(batch: Batch) -> str:
         n = assignment.assign_batch(db.session, batch)
-        if batch.ls_project_id is not None:
-            from app.services.label_studio import gateway
-
-            assignment.realise_assignments(db.session, gateway(), batch)
         return _("%(n)d new assignments.", n=n)
 
     return _act(batch_id, action)
@@ -247,7 +242,7 @@ def quarantine():
 @bp.route("/my/work")
 @allow("annotator")
 def my_work():
-    """An annotator's batches, how much is done, and the link to their queue."""
+    """An annotator's batches, how much is done, and the way into each queue (the door)."""
     rows = db.session.execute(
         select(Batch, func.count(Assignment.id))
         .join(Assignment, Assignment.batch_id == Batch.id)
@@ -258,6 +253,4 @@ def my_work():
         select(Annotation.batch_id, func.count(Annotation.id)).where(
             Annotation.user_id == g.user.id, Annotation.deleted_at.is_(None))
         .group_by(Annotation.batch_id)).all())
-    queues = {q.batch_id: q.url for q in db.session.scalars(
-        select(AnnotatorQueue).where(AnnotatorQueue.user_id == g.user.id))}
-    return render_template("batches/my_work.html", rows=rows, done=done, queues=queues)
+    return render_template("batches/my_work.html", rows=rows, done=done)

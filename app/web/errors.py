@@ -18,12 +18,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, login_manager
+from app.services.outages import caused_by_database_outage
 
 log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+    return request.path.startswith(("/api/", "/webhooks/", "/door/"))
 
 
 def _render(code: int, message: str | None = None):
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        if _caused_by_database_outage(err):
+        if caused_by_database_outage(err):
             # E.g. a session left unusable by a dropped connection, or a driver error
             # wrapped by another layer: still the database not answering.
             log.warning("database error (wrapped): %s", err.__class__.__name__)
@@ -87,25 +88,6 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error")
         _safe_rollback()
         return _render(500)
-
-
-_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
-    OperationalError, DisconnectionError, PendingRollbackError, PoolTimeoutError,
-    ConnectionError,
-)
-
-
-def _caused_by_database_outage(err: BaseException) -> bool:
-    """Tell whether a lost or refused database connection is anywhere in the cause chain."""
-    import psycopg
-
-    seen = 0
-    while err is not None and seen < 10:
-        if isinstance(err, _OUTAGE_TYPES + (psycopg.OperationalError,)):
-            return True
-        err = err.__cause__ or err.__context__
-        seen += 1
-    return False
 
 
 def _database_unavailable():

@@ -15,7 +15,7 @@ from app.models import ExamAttempt, PracticeAttempt, Qualification, RuleSetRecor
 from app.services import practice, qualification_review, training
 from app.services.csv_export import csv_row
 from app.services.errors import ServiceError
-from app.services.label_studio import gateway
+from app.services.label_studio import gateway, gateway_for
 from app.services.rule_versions import active_version
 from app.web.access import allow
 from app.web.forms import EmptyForm, ReasonForm
@@ -96,31 +96,30 @@ def exam(attempt_id: int):
 @bp.route("/training/<rule_set>/practice", methods=["POST"])
 @allow("annotator")
 def start_practice(rule_set: str):
-    """Open the practice set in Label Studio."""
+    """Open the practice set in the door."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
         version = active_version(db.session, rule_set)
-        attempt = practice.start_practice(db.session, gateway(), g.user, version)
+        server = practice.practice_server(version)
+        attempt = practice.start_practice(db.session, gateway(server=server), g.user, version)
     except ServiceError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("training.index"))
     db.session.commit()
-    flash(_("Your practice set is open in Label Studio: label every item, then come back and "
-            "ask for your score."), "info")
-    return redirect(url_for("training.index", _anchor=f"practice-{attempt.id}"))
+    return redirect(url_for("door.practice", attempt_id=attempt.id))
 
 
 @bp.route("/training/practice/<int:attempt_id>/score", methods=["POST"])
 @allow("annotator")
 def score_practice(attempt_id: int):
-    """Score the practice set from the answers given in Label Studio."""
+    """Score the practice set from the answers Label Studio holds."""
     attempt = db.session.get(PracticeAttempt, attempt_id)
     if attempt is None or attempt.user_id != g.user.id or not EmptyForm().validate_on_submit():
         abort(404)
     try:
-        practice.score_attempt(db.session, gateway(), g.user, attempt)
+        practice.score_attempt(db.session, gateway_for(attempt), g.user, attempt)
     except ServiceError as err:
         db.session.rollback()
         flash(err.message, "error")

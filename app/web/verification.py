@@ -213,10 +213,6 @@ def correct(batch_id: int):
 
     def action(b: Batch) -> str:
         made = corrections.start(db.session, b, scope=scope)
-        if made and b.ls_project_id is not None:
-            from app.services.label_studio import gateway
-
-            corrections.realise(db.session, gateway(), b)
         return _("%(n)d corrections assigned.", n=len(made))
 
     return _act(batch_id, action)

@@ -12,7 +12,7 @@ from app.models import (
     Arbitration,
     Batch,
     Item,
-    ReviewQueue,
+    ReviewProject,
     ReviewTask,
     SupervisionCheck,
     VerificationRecord,
@@ -28,7 +28,7 @@ from app.web.verification import bp, emails
 @bp.route("/my/reviews")
 @allow("reviewer")
 def my_reviews():
-    """A verifier's review tasks per batch, how many are done, and their queue link."""
+    """A verifier's review tasks per batch, how many are done, and the way into each (the door)."""
     rows = db.session.execute(
         select(Batch, func.count(ReviewTask.id), func.count(ReviewTask.completed_at))
         .join(ReviewTask, ReviewTask.batch_id == Batch.id)
@@ -36,11 +36,9 @@ def my_reviews():
         .group_by(Batch.id)
         .order_by(Batch.id.desc())
     ).all()
-    queues = {
-        q.batch_id: q.url
-        for q in db.session.scalars(select(ReviewQueue).where(ReviewQueue.user_id == g.user.id))
-    }
-    return render_template("verification/my_reviews.html", rows=rows, queues=queues)
+    ready = set(db.session.scalars(select(ReviewProject.batch_id).where(
+        ReviewProject.batch_id.in_([b.id for b, _n, _d in rows]))))
+    return render_template("verification/my_reviews.html", rows=rows, ready=ready)
 
 
 @bp.route("/arbitration/")

@@ -1,4 +1,9 @@
-"""Label Studio's webhook receiver: checks the secret, stores idempotently, answers fast."""
+"""Label Studio's webhook receivers: check the secret, queue a notice, answer fast.
+
+A delivery is only a notice (`app.services.notices`): what it names is re-read from Label
+Studio. With Redis the notice is queued and a worker stores it (`app.jobs.inbox`); without,
+it is handled at once, in the request.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,14 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from redis import Redis
 
-from app.extensions import csrf, db
-from app.integrations.label_studio_gateway import (
-    WEBHOOK_SECRET_HEADER,
-    WebhookEvent,
-    parse_webhook,
-)
+from app.extensions import csrf
+from app.integrations.label_studio_gateway import WEBHOOK_SECRET_HEADER, parse_webhook
 from app.jobs import inbox
-from app.models import Batch
-from app.services import ingestion
-from app.services.actor import Actor, acting_as
 from app.services.label_studio import webhook_secret
+from app.services.notices import Notice
+from app.services.records import ANNOTATIONS
+from app.services.verification.reviews import review_webhook_secret
+from app.services.verification.verdicts import VERDICTS
 from app.web.access import public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -41,67 +43,48 @@ def _error(status: int, message: str):
     return jsonify(error=message, status=status), status
 
 
-class Refused(Exception):
-    """A delivery answered with an error before anything was stored."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.response = _error(status, message)
-
-
-def read_delivery(expected_secret: str) -> tuple[bytes, WebhookEvent]:
-    """Check the secret header and the size, and parse the body; raise Refused otherwise."""
+def receive(kind: str, batch_id: int, expected_secret: str):
+    """Check one delivery and queue (or handle) its notice; answer with what was done."""
     given = request.headers.get(WEBHOOK_SECRET_HEADER, "")
     # Compare in constant time, and against a secret even for unknown batches, so that
     # neither timing nor the status tells which batch ids exist.
     if not hmac.compare_digest(given.encode(), expected_secret.encode()):
-        raise Refused(401, _("Wrong or missing webhook secret."))
+        return _error(401, _("Wrong or missing webhook secret."))
     if (request.content_length or 0) > MAX_BODY:
-        raise Refused(413, _("The request is too large."))
+        return _error(413, _("The request is too large."))
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY:
-        raise Refused(413, _("The request is too large."))
+        return _error(413, _("The request is too large."))
     try:
         body = json.loads(raw)
         if not isinstance(body, dict):
             raise ValueError("not an object")
-        return raw, parse_webhook(body)
+        parsed = parse_webhook(body)
     except (ValueError, KeyError, TypeError) as err:
-        raise Refused(400, _("Not a Label Studio webhook body: %(detail)s",
-                             detail=str(err)[:200])) from err
-
-
-def store_delivery(event: WebhookEvent, batch: Batch, ls_project_id: int | None, store):
-    """Store one delivery with `store` (its upsert / mark_deleted) and answer with counts."""
-    if event.project_id is not None and event.project_id != ls_project_id:
-        return _error(400, _("This webhook is for another Label Studio project."))
-    with acting_as(Actor.system("webhook")):
-        if event.action == "ANNOTATIONS_DELETED":
-            report = store.mark_deleted(db.session, batch, event.deleted_annotation_ids,
-                                        source="webhook")
-        elif event.annotation is not None:
-            report = store.upsert(db.session, batch, event.annotation, source="webhook")
-        else:
-            return jsonify(status="ignored", action=event.action)
-    db.session.commit()
-    current_app.logger.debug("webhook %s for batch %s: %s", event.action, batch.id, report)
-    return jsonify(status="ok", created=report.created, updated=report.updated,
-                   deleted=report.deleted, quarantined=report.quarantined)
+        return _error(400, _("Not a Label Studio webhook body: %(detail)s",
+                             detail=str(err)[:200]))
+    if not parsed.annotation_ids:
+        return jsonify(status="ignored", action=parsed.action)
+    notice = Notice.of(kind, batch_id, parsed)
+    app = current_app._get_current_object()
+    if current_app.config.get("REDIS_URL"):
+        inbox.accept(app, _redis(), notice)
+        return jsonify(status="queued", action=parsed.action), 202
+    if not inbox.handle(app, None, [notice.to_json()]):
+        return _error(503, _("Label Studio or the database does not answer; the next "
+                             "reconciliation will bring this change in."))
+    return jsonify(status="stored", action=parsed.action)
 
 
 @bp.route("/label-studio/<int:batch_id>", methods=["POST"])
 @public
 def label_studio(batch_id: int):
-    """Receive ANNOTATION_CREATED / _UPDATED / ANNOTATIONS_DELETED for one batch."""
-    try:
-        raw, event = read_delivery(webhook_secret(batch_id))
-    except Refused as refused:
-        return refused.response
-    if current_app.config.get("REDIS_URL"):
-        # Scaled out: queue it and answer at once; a worker ingests in bulk (app.jobs.inbox).
-        inbox.accept(current_app._get_current_object(), _redis(), batch_id, raw)
-        return jsonify(status="queued", action=event.action), 202
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        return _error(404, _("Page not found"))
-    return store_delivery(event, batch, batch.ls_project_id, ingestion)
+    """Receive ANNOTATION_CREATED / _UPDATED / ANNOTATIONS_DELETED for a batch's items."""
+    return receive(ANNOTATIONS.name, batch_id, webhook_secret(batch_id))
+
+
+@bp.route("/label-studio/review/<int:batch_id>", methods=["POST"])
+@public
+def label_studio_review(batch_id: int):
+    """Receive the same actions for a batch's review project (verdicts)."""
+    return receive(VERDICTS.name, batch_id, review_webhook_secret(batch_id))

@@ -1,9 +1,10 @@
 """An in-memory Label Studio that behaves like the real gateway, for unit tests of services.
 
 It keeps what Label Studio 1.23.2 keeps (global ids, per-project tasks, invited users with
-passwords and tokens, views filtering ``data.assignees``, webhooks with an active flag,
-annotations by user) and refuses what it refuses (short passwords, unknown ids, Enterprise
-calls on Community). The contract tests run the same assertions against it and a real server.
+passwords and tokens, accounts without a password, organization membership, webhooks with
+an active flag, annotations by user, written by an administrator on a user's behalf) and
+refuses what it refuses (short passwords, unknown ids, a non-administrator naming another
+author). The contract tests run the same assertions against it and a real server.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import json
 import secrets
 import urllib.request
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
 from app.integrations.label_studio_gateway import (
-    ASSIGNEES_FIELD,
     WEBHOOK_ACTIONS,
     WEBHOOK_SECRET_HEADER,
     Edition,
@@ -31,18 +31,18 @@ from app.integrations.label_studio_gateway import (
     ProjectSettings,
     ServerInfo,
     annotation_from_payload,
-    annotator_view_filters,
-    assignees_value,
 )
 
 FAKE_URL = "http://127.0.0.1:8080"
+ADMIN_ID = 1  # the first account, made with the fake, is its administrator
 
 
 @dataclass
 class _Account:
     user: LSUser
-    password: str
+    password: str | None  # None: made through the users API, cannot sign in
     token: str
+    member: bool = True
 
 
 @dataclass
@@ -90,10 +90,8 @@ class _State:
     accounts: dict[int, _Account] = field(default_factory=dict)
     projects: dict[int, _Project] = field(default_factory=dict)
     tasks: dict[int, _Task] = field(default_factory=dict)
-    views: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     webhooks: dict[int, _Webhook] = field(default_factory=dict)
     annotations: dict[int, dict[str, Any]] = field(default_factory=dict)
-    assignments: dict[int, set[int]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
 
     def next_id(self, kind: str) -> int:
@@ -124,8 +122,9 @@ class FakeLabelStudio:
         self._user_id = _user_id
 
     @staticmethod
-    def _add_account(state: _State, email: str, first_name: str, password: str) -> _Account:
-        if not 8 <= len(password) <= 128:
+    def _add_account(state: _State, email: str, first_name: str,
+                     password: str | None) -> _Account:
+        if password is not None and not 8 <= len(password) <= 128:
             raise LabelStudioError(
                 f"create user {email}", "Please enter a password 8–128 characters in length."
             )
@@ -208,7 +207,6 @@ class FakeLabelStudio:
         state.annotations = {
             key: value for key, value in state.annotations.items() if value["project"] != project_id
         }
-        state.views = {key: value for key, value in state.views.items() if value[0] != project_id}
         state.webhooks = {
             key: value for key, value in state.webhooks.items() if value.project_id != project_id
         }
@@ -225,25 +223,11 @@ class FakeLabelStudio:
             ids.append(task.id)
         return ids
 
-    def list_tasks(self, project_id: int, view_id: int | None = None) -> list[LSTask]:
-        """Return every task of a project, or only those a view's filters select."""
+    def list_tasks(self, project_id: int) -> list[LSTask]:
+        """Return every task of a project."""
         project = self._project(project_id, f"list the tasks of project {project_id}")
-        tasks = [self.state.tasks[task_id] for task_id in project.task_ids]
-        if view_id is not None:
-            if self.state.views.get(view_id, (None,))[0] != project_id:
-                raise LabelStudioError("list tasks", f"No view {view_id} in this project.", 404)
-            tasks = [task for task in tasks if _matches(task.data, self.state.views[view_id][1])]
-        return [LSTask(task.id, dict(task.data)) for task in tasks]
-
-    def update_task_assignees(
-        self, project_id: int, task_id: int, annotator_keys: Iterable[str]
-    ) -> None:
-        """Replace the annotators a task is assigned to (its assignees data field)."""
-        task = self.state.tasks.get(task_id)
-        if task is None or task.project_id != project_id:
-            raise LabelStudioError(f"reassign task {task_id}", "No task in this project.", 404)
-        task.data[ASSIGNEES_FIELD] = assignees_value(annotator_keys)
-        task.updated_at = self.state.clock()
+        return [LSTask(task_id, dict(self.state.tasks[task_id].data))
+                for task_id in project.task_ids]
 
     def find_user_by_email(self, email: str) -> LSUser | None:
         """Return the account with this e-mail address (case-insensitive), or None."""
@@ -266,10 +250,31 @@ class FakeLabelStudio:
         account.user = LSUser(user.id, user.email, first_name)
         return user.id
 
+    def ensure_account(self, email: str, first_name: str) -> int:
+        """Return the id of the account for ``email``, creating one with no password."""
+        user = self.find_user_by_email(email)
+        if user is None:
+            return self._add_account(self.state, email, first_name, None).user.id
+        account = self.state.accounts[user.id]
+        account.user = LSUser(user.id, user.email, first_name)
+        return user.id
+
+    def deactivate_account(self, user_id: int) -> None:
+        """Take the account out of the organization (idempotent)."""
+        self._acting_user()
+        if user_id in self.state.accounts:
+            self.state.accounts[user_id].member = False
+
+    def user_email(self, user_id: int) -> str | None:
+        """Return the e-mail address of the account ``user_id``, or None."""
+        account = self.state.accounts.get(user_id)
+        return account.user.email if account else None
+
     def user_token(self, email: str, password: str) -> str:
         """Return the user's API token if the password matches, as a log-in would."""
         for account in self.state.accounts.values():
-            if account.user.email == email.strip().lower() and account.password == password:
+            if (account.user.email == email.strip().lower() and account.member
+                    and account.password is not None and account.password == password):
                 return account.token
         raise LabelStudioError(
             f"log in as {email}", "The email and password you entered don't match."
@@ -284,31 +289,6 @@ class FakeLabelStudio:
 
     def close(self) -> None:
         """Do nothing: the fake holds no connections."""
-
-    def ensure_annotator_view(self, project_id: int, annotator_key: str, title: str) -> int:
-        """Return the id of the project view listing only tasks assigned to ``annotator_key``."""
-        self._project(project_id, f"set up the queue of {annotator_key}")
-        filters = annotator_view_filters(annotator_key)
-        for view_id, (view_project, data) in self.state.views.items():
-            if view_project == project_id and data["filters"] == filters:
-                data["title"] = title
-                return view_id
-        view_id = self.state.next_id("view")
-        self.state.views[view_id] = (project_id, {"title": title, "filters": filters})
-        return view_id
-
-    def queue_url(self, project_id: int, view_id: int) -> str:
-        """Return the address that opens the labeling stream of a view."""
-        return f"{self.base_url}/projects/{project_id}/data?labeling=1&tab={view_id}"
-
-    def assign(self, project_id: int, task_ids: Sequence[int], user_ids: Sequence[int]) -> None:
-        """Record an Enterprise assignment; refuse on Community as the real gateway does."""
-        operation = f"assign {len(task_ids)} tasks in project {project_id}"
-        if self.state.edition != "enterprise":
-            raise LabelStudioError(operation, "task assignment needs Label Studio Enterprise")
-        self._project(project_id, operation)
-        for task_id in task_ids:
-            self.state.assignments.setdefault(task_id, set()).update(user_ids)
 
     def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
         """Register (or update and re-activate) the project's webhook to ``url``."""
@@ -344,7 +324,6 @@ class FakeLabelStudio:
         project = self._project(project_id, f"export the annotations of project {project_id}")
         if updated_since is not None and updated_since.tzinfo is None:
             raise ValueError("Give updated_since with a time zone, e.g. datetime.now(UTC).")
-        emails = {uid: account.user.email for uid, account in self.state.accounts.items()}
         wanted = None if task_ids is None else set(task_ids)
         exported = []
         for task_id in project.task_ids:
@@ -355,14 +334,28 @@ class FakeLabelStudio:
                 continue
             for annotation in self.state.annotations.values():
                 if annotation["task"] == task_id:
-                    exported.append(annotation_from_payload(annotation, task.data, emails))
+                    exported.append(annotation_from_payload(annotation, task.data))
         return exported
 
     def create_annotation(
-        self, task_id: int, result: list[dict[str, Any]], lead_time: float
-    ) -> int:
-        """Submit an annotation as this gateway's user and send the project's webhooks."""
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        completed_by: int | None = None,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Store an annotation (as ``completed_by`` when the administrator says so), send
+        the project's webhooks, and return it as stored."""
         author = self._acting_user()
+        if completed_by is not None and completed_by != author:
+            if author != ADMIN_ID:
+                raise LabelStudioError(f"annotate task {task_id}",
+                                       "Only an administrator writes as someone else.", 403)
+            if completed_by not in self.state.accounts:
+                raise LabelStudioError(f"annotate task {task_id}", "Unknown user.", 400)
+            author = completed_by
         task = self.state.tasks.get(task_id)
         if task is None:
             raise LabelStudioError(f"annotate task {task_id}", "Not found.", 404)
@@ -374,14 +367,43 @@ class FakeLabelStudio:
             "completed_by": author,
             "result": [dict(region) for region in result],
             "lead_time": lead_time,
-            "was_cancelled": False,
+            "was_cancelled": was_cancelled,
             "created_at": _iso(now),
             "updated_at": _iso(now),
         }
         self.state.annotations[annotation["id"]] = annotation
         task.updated_at = now
         self._emit("ANNOTATION_CREATED", task, annotation)
-        return annotation["id"]
+        return annotation_from_payload(annotation, None)
+
+    def update_annotation(
+        self,
+        annotation_id: int,
+        result: list[dict[str, Any]],
+        lead_time: float,
+        *,
+        was_cancelled: bool = False,
+    ) -> LSAnnotation:
+        """Replace an annotation's result (its author stays); return it as stored."""
+        self._acting_user()
+        annotation = self.state.annotations.get(annotation_id)
+        if annotation is None:
+            raise LabelStudioError(f"update annotation {annotation_id}", "Not found.", 404)
+        now = self.state.clock()
+        annotation.update(result=[dict(r) for r in result], lead_time=lead_time,
+                          was_cancelled=was_cancelled, updated_at=_iso(now))
+        task = self.state.tasks[annotation["task"]]
+        task.updated_at = now
+        self._emit("ANNOTATION_UPDATED", task, annotation)
+        return annotation_from_payload(annotation, None)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        """Delete an annotation, as an administrator can in Label Studio, and notify."""
+        annotation = self.state.annotations.pop(annotation_id)
+        project = self.state.projects[annotation["project"]]
+        body = {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": annotation_id}],
+                "project": {"id": project.id, "title": project.settings["title"]}}
+        self._send("ANNOTATIONS_DELETED", project.id, body)
 
     def _emit(self, action: str, task: _Task, annotation: dict[str, Any]) -> None:
         """Send ``action`` to the active webhooks of the task's project, never retrying."""
@@ -392,8 +414,11 @@ class FakeLabelStudio:
             "task": {"id": task.id, "data": dict(task.data), "project": task.project_id},
             "project": {"id": project.id, "title": project.settings["title"]},
         }
+        self._send(action, task.project_id, body)
+
+    def _send(self, action: str, project_id: int, body: dict[str, Any]) -> None:
         for hook in self.state.webhooks.values():
-            if hook.project_id == task.project_id and hook.active and action in WEBHOOK_ACTIONS:
+            if hook.project_id == project_id and hook.active and action in WEBHOOK_ACTIONS:
                 delivered = (
                     _post(hook.url, hook.headers, body) if self.state.deliver_http else False
                 )
@@ -413,15 +438,6 @@ def _validate_project(operation: str, title: str, label_config: str) -> None:
         problems["label_config"] = [str(error)]
     if problems:
         raise LabelStudioError(operation, f"Validation error {problems}", 400)
-
-
-def _matches(data: Mapping[str, Any], view: Mapping[str, Any]) -> bool:
-    """Tell whether task data passes a view's "contains" filters on data fields."""
-    for item in view["filters"]["items"]:
-        name = item["filter"].removeprefix("filter:tasks:data.")
-        if str(item["value"]) not in str(data.get(name, "")):
-            return False
-    return True
 
 
 def _iso(moment: datetime) -> str:

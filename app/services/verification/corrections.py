@@ -15,20 +15,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.integrations.label_studio_gateway import LabelStudioError, LabelStudioGateway
 from app.models import (
     Annotation,
     Assignment,
     Batch,
     BatchState,
     Correction,
-    Item,
     ReviewTask,
-    RuleVersion,
     VerificationRecord,
 )
 from app.services import audit
-from app.services.assignment import eligible_annotators, realise_assignments
+from app.services.assignment import eligible_annotators
 from app.services.errors import Conflict, ServiceError
 from app.services.verification.reviews import VerifierDraw, new_task
 from app.services.verification.units import counted, current_annotations, reviewer_ids
@@ -240,31 +237,6 @@ def start_for_item(session: Session, batch: Batch, item_id: int) -> Correction:
         after={"scope": "item", "item": item_id, "corrector": correction.corrector_id},
     )
     return correction
-
-
-def realise(session: Session, gateway: LabelStudioGateway, batch: Batch) -> None:
-    """Let correctors see their items in Label Studio (one more annotation per task)."""
-    if batch.ls_project_id is None:
-        return
-    version = session.get(RuleVersion, batch.rule_version_id)
-    extra = Counter(
-        session.scalars(select(Correction.item_id).where(Correction.batch_id == batch.id))
-    )
-    overlap = dict(
-        session.execute(select(Item.id, Item.overlap).where(Item.batch_id == batch.id)).all()
-    )
-    most = max((overlap[i] + extra[i] for i in overlap), default=1)
-    try:
-        gateway.ensure_project(
-            title=f"{batch.name} · {version.label}"[:50],
-            label_config=version.label_config,
-            instructions_html=version.instructions_html,
-            max_annotations=most,
-            existing_id=batch.ls_project_id,
-        )
-    except LabelStudioError as err:
-        raise ServiceError(str(err)) from err
-    realise_assignments(session, gateway, batch)
 
 
 def collect(session: Session, batch: Batch) -> int:

@@ -37,7 +37,6 @@ from app.models import (
 )
 from app.services import audit
 from app.services.actor import current_actor
-from app.services.assignment import annotator_key
 from app.services.batches import batch_by_ref
 from app.services.errors import Conflict, ServiceError
 from app.services.verification import corrections
@@ -53,6 +52,11 @@ STATE_REASONS = {
     BatchState.VOID: _l("it is void"),
     BatchState.RELEASED: _l("it was released already"),
 }
+
+
+def pseudonym(user_id: int | None) -> str:
+    """Return how a release names a person (their id, not their name or e-mail)."""
+    return f"u{user_id}"
 
 
 def refusals(session: Session, batch: Batch) -> list[str]:
@@ -243,7 +247,7 @@ def _batch_lines(session: Session, batch: Batch) -> tuple[list[dict], dict]:
                 "labels": labels,
                 "rule_version": version.label,
                 "rule_version_sha256": version.content_sha256,
-                "annotators": sorted({annotator_key(a.user_id) for a in anns}),
+                "annotators": sorted({pseudonym(a.user_id) for a in anns}),
                 "verification": {
                     **verdicts.get(item.id, {"sampled": False}),
                     "corrected": item.id in corrected,
@@ -278,7 +282,7 @@ def _verdicts(session: Session, batch: Batch) -> dict[int, dict]:
             "sampled": True,
             "purpose": purpose,
             "verdict": "correct" if record.correct else "incorrect",
-            "verifier": annotator_key(record.verifier_id),
+            "verifier": pseudonym(record.verifier_id),
             "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
         }
     return result

@@ -21,11 +21,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.integrations.label_studio_gateway import (
-    ASSIGNEES_FIELD,
     ITEM_ID_FIELD,
     LabelStudioError,
     LabelStudioGateway,
-    assignees_value,
     tasks_to_import,
 )
 from app.models import (
@@ -34,7 +32,6 @@ from app.models import (
     Batch,
     Item,
     ReviewProject,
-    ReviewQueue,
     ReviewTask,
     RoleGrant,
     RuleSetRecord,
@@ -44,7 +41,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services import qualifications as quals
-from app.services.assignment import annotator_key, link_account
+from app.services.accounts import link_account
 from app.services.errors import Conflict, ServiceError
 from app.services.verification.plans import latest_plan
 from app.services.verification.units import annotator_ids, answers, rules_of
@@ -244,14 +241,14 @@ def assign_reviews(session: Session, batch: Batch) -> int:
     return len(wanted)
 
 
-def _task_data(task: ReviewTask, item: Item, annotation: Annotation, rules) -> dict:
+def task_data(task: ReviewTask, item: Item, annotation: Annotation, rules) -> dict:
+    """Return a review task's data: the item and exactly the annotation under review."""
     blanks = {f.name: "" for f in rules.fields if item.data.get(f.name) is None}
     return {
         **item.data,
         **blanks,
         REVIEW_LABEL_KEY: render_review_label(rules, answers(rules, annotation.result)),
         ITEM_ID_FIELD: f"{TASK_PREFIX}{task.id}",
-        ASSIGNEES_FIELD: assignees_value([annotator_key(task.reviewer_id)]),
     }
 
 
@@ -291,7 +288,7 @@ def push_reviews(
         project = ensure_review_project(session, gateway, batch)
         pid = project.ls_project_id
         data = [
-            _task_data(
+            task_data(
                 t, session.get(Item, t.item_id), session.get(Annotation, t.annotation_id), rules
             )
             for t in tasks
@@ -309,7 +306,8 @@ def push_reviews(
         project.ls_webhook_id = gateway.ensure_webhook(
             pid, review_webhook_url(batch.id), review_webhook_secret(batch.id)
         )
-        _ensure_queues(session, gateway, batch, project, tasks)
+        for uid in sorted({t.reviewer_id for t in tasks}):
+            link_account(session, gateway, session.get(User, uid), batch.ls_server)
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err
@@ -327,38 +325,6 @@ def push_reviews(
         },
     )
     return len(missing)
-
-
-def _ensure_queues(
-    session: Session,
-    gateway: LabelStudioGateway,
-    batch: Batch,
-    project: ReviewProject,
-    tasks: list[ReviewTask],
-) -> None:
-    enterprise = gateway.edition() == "enterprise"
-    for uid in sorted({t.reviewer_id for t in tasks}):
-        user = session.get(User, uid)
-        ls_user_id = link_account(session, gateway, user)
-        queue = session.scalar(
-            select(ReviewQueue).where(ReviewQueue.batch_id == batch.id, ReviewQueue.user_id == uid)
-        )
-        if queue is None:
-            view_id = gateway.ensure_annotator_view(
-                project.ls_project_id, annotator_key(uid), f"Review: {user.display_name}"[:60]
-            )
-            session.add(
-                ReviewQueue(
-                    batch_id=batch.id,
-                    user_id=uid,
-                    ls_view_id=view_id,
-                    url=gateway.queue_url(project.ls_project_id, view_id),
-                )
-            )
-        if enterprise:
-            mine = [t.ls_task_id for t in tasks if t.reviewer_id == uid and t.ls_task_id]
-            gateway.assign(project.ls_project_id, mine, [ls_user_id])
-    session.flush()
 
 
 def sample_tasks(session: Session, plan: VerificationPlan) -> list[ReviewTask]:

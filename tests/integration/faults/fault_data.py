@@ -1,4 +1,5 @@
-"""Data for the fault tests: a pushed-looking batch and Label Studio webhook bodies for it."""
+"""Data for the fault tests: batches pushed (or looking pushed), annotations made in Label
+Studio itself, and the webhook bodies Label Studio sends for them."""
 
 from __future__ import annotations
 
@@ -60,6 +61,35 @@ def annotation_body(
         "task": {"id": item.ls_task_id, "data": {**item.data, "lg_item_id": str(item.id)}},
         "project": {"id": batch.ls_project_id},
     }
+
+
+def pushed_to(app, session, gateway, n_items: int, *, name: str = "fault-batch"):
+    """Import a batch and push it to `gateway` (the fake or a real server) for real."""
+    from app.services import push
+
+    datasets.register_dataset(session, name="prompts", modality="text", source_type="licensed")
+    version = make_active_version(session)
+    batch = batches.import_batch(session, jsonl(quality_items(n_items)), source="items.jsonl",
+                                 dataset_name="prompts", rule_set_key="response-quality",
+                                 batch_name=name)
+    session.commit()
+    with app.app_context():
+        push.push_batch(session, gateway, batch)
+    session.commit()
+    return batch, version
+
+
+def made_in_label_studio(gateway, batch, item, rules, *, overall: int = 4,
+                         email: str = "someone@example.test"):
+    """Write an annotation in Label Studio as `email`'s account (as an administrator can);
+    return it and the body Label Studio's webhook sends for it."""
+    author = gateway.ensure_account(email, email.split("@")[0])
+    made = gateway.create_annotation(item.ls_task_id, ls_result(rules, {"overall": overall}),
+                                     3.5, completed_by=author)
+    body = annotation_body(batch, item, rules, made.id, overall=overall, user_id=author)
+    stamp = made.updated_at.isoformat().replace("+00:00", "Z")
+    body["annotation"].update(created_at=stamp, updated_at=stamp)
+    return made, body
 
 
 def deleted_body(batch, ann_ids) -> dict:

@@ -22,7 +22,8 @@ from app.services.label_studio import webhook_secret
 from app.services.rule_versions import rule_set_of
 from tests.conftest import TEST_DB
 from tests.factories import PASSWORD, make_user
-from tests.integration.faults.fault_data import annotation_body, pushed_batch
+from tests.fakes.fake_label_studio import FakeLabelStudio
+from tests.integration.faults.fault_data import made_in_label_studio, pushed_to
 from tests.integration.faults.tcp_proxy import TcpProxy
 from tests.plugins.live_server import LiveServer
 
@@ -45,7 +46,15 @@ def _through(proxy: TcpProxy, url: str) -> str:
 
 
 @pytest.fixture
-def proxied(app, database_url):
+def fake(app):
+    """The in-memory Label Studio the deliveries' annotations are re-read from."""
+    gateway = FakeLabelStudio()
+    app.config["LABEL_STUDIO_GATEWAY"] = gateway
+    return gateway
+
+
+@pytest.fixture
+def proxied(app, fake, database_url):
     """The test's app, re-created to reach PostgreSQL through a proxy; served live."""
     from app import create_app
     from app.extensions import db
@@ -55,7 +64,8 @@ def proxied(app, database_url):
     proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
     proxied_app = create_app(
         {
-            **{k: app.config[k] for k in ("TESTING", "WTF_CSRF_ENABLED", "BABEL_DEFAULT_LOCALE")},
+            **{k: app.config[k] for k in ("TESTING", "WTF_CSRF_ENABLED", "BABEL_DEFAULT_LOCALE",
+                                          "LABEL_STUDIO_GATEWAY")},
             "DATABASE_URL": _through(proxy, database_url),
         }
     )
@@ -70,8 +80,9 @@ def proxied(app, database_url):
 class Load:
     """Client threads reading the batch page and posting webhooks until told to stop."""
 
-    def __init__(self, url: str, batch, items, rules, secret: str) -> None:
+    def __init__(self, url: str, batch, items, rules, secret: str, fake) -> None:
         self.url, self.batch, self.items, self.rules = url, batch, items, rules
+        self.fake = fake
         self.secret = secret
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -104,7 +115,8 @@ class Load:
             while not self.stop.is_set():
                 ann_id = self._ann_id()
                 item = self.items[ann_id % len(self.items)]
-                body = annotation_body(self.batch, item, self.rules, ann_id)
+                with self.lock:  # an annotation made in Label Studio, then its webhook
+                    _made, body = made_in_label_studio(self.fake, self.batch, item, self.rules)
                 status = client.post(
                     f"/webhooks/label-studio/{self.batch.id}",
                     content=json.dumps(body),
@@ -116,10 +128,10 @@ class Load:
 
 
 def test_postgres_outage_answers_503_then_recovers_and_loses_nothing(
-    app, proxied, session, database_url
+    app, fake, proxied, session, database_url
 ):
     proxied_app, proxy, server = proxied
-    batch, version = pushed_batch(session, 20)
+    batch, version = pushed_to(app, session, fake, 20)
     make_user(session, email="lead@example.test", roles=("qa_lead",))
     load = Load(
         server.url,
@@ -127,7 +139,9 @@ def test_postgres_outage_answers_503_then_recovers_and_loses_nothing(
         list(batch.items),
         rule_set_of(version),
         webhook_secret(batch.id, proxied_app),
+        fake,
     )
+    session.commit()  # end the read of the items now: the outage would break its connection
     threads = [
         threading.Thread(target=load.reader, args=("lead@example.test",))
         for _ in range(CLIENTS // 2)
@@ -160,8 +174,9 @@ def test_postgres_outage_answers_503_then_recovers_and_loses_nothing(
         with direct.connect() as conn:
             stored = set(conn.scalars(select(Annotation.ls_annotation_id)))
         # Everything answered 200 is stored. A delivery cut in the middle of its answer may
-        # be stored too (committed, then the reply was lost): Label Studio does not retry,
-        # and reconciliation re-delivers what was refused, which must change nothing.
+        # be stored too (committed, then the reply was lost), and so may one whose task a
+        # later notice re-read: Label Studio does not retry, and delivering again what was
+        # refused (as reconciliation would bring it) must end with exactly what it holds.
         answered = {b["annotation"]["id"] for b in load.stored}
         assert answered <= stored
         client = proxied_app.test_client()

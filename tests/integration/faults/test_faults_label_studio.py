@@ -22,7 +22,7 @@ from app.integrations.label_studio import connect
 from app.integrations.label_studio_gateway import ITEM_ID_FIELD
 from app.models import Annotation, Assignment, Batch, Item, Job, LabelStudioAccount
 from app.services import audit, batches, datasets, qualifications
-from app.services.push import _task_data
+from app.services.push import task_data
 from app.services.rule_versions import rule_set_of
 from tests.factories import jsonl, ls_result, make_active_version, make_user, quality_items
 from tests.integration.faults.conftest import wait_for
@@ -205,7 +205,7 @@ def _annotated_in_label_studio(session, server, batch, version, n: int) -> int:
             params={"return_task_ids": "true"},
             json=[
                 {
-                    "data": _task_data(item, [], names),
+                    "data": task_data(item, names),
                     "annotations": [{"result": result, "lead_time": 2.0}],
                 }
                 for item in items

@@ -12,7 +12,7 @@ from app.integrations.label_studio import connect
 from app.integrations.label_studio_gateway import ITEM_ID_FIELD
 from app.models import Batch, Item, Job
 from app.services import batches, datasets
-from tests.factories import jsonl, make_active_version, quality_items
+from tests.factories import jsonl, ls_result, make_active_version, quality_items
 from tests.integration.faults.conftest import wait_for
 from tests.integration.faults.tcp_proxy import TcpProxy
 
@@ -142,44 +142,79 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_reruns_to_the_same_resu
 
 
 def test_webhooks_queue_in_redis_and_a_worker_ingests_every_one_even_an_interrupted_chunk(
-    app, session, workers, redis_queue
+    app, session, workers, redis_queue, label_studio_server, label_studio_gateway
 ):
+    import httpx
     from redis import Redis
 
     from app.jobs import inbox
     from app.models import Annotation
     from app.services.label_studio import webhook_secret
     from app.services.rule_versions import rule_set_of
-    from tests.integration.faults.fault_data import annotation_body, deleted_body, pushed_batch
+    from tests.integration.faults.fault_data import annotation_body, deleted_body, pushed_to
 
-    batch, version = pushed_batch(session, 50, name="inbox")
+    gateway = label_studio_gateway
+    app.config["LABEL_STUDIO_GATEWAY"] = gateway
+    workers.use_label_studio(label_studio_server.url, label_studio_server.token)
+    batch, version = pushed_to(app, session, gateway, 50, name=f"inbox-{redis_queue.queue}")
     rules, client = rule_set_of(version), app.test_client()
-    bodies = [
-        annotation_body(batch, item, rules, 1000 + n) for n, item in enumerate(batch.items * 12)
-    ]  # 600 annotations
-    bodies += bodies[:100] + [deleted_body(batch, [1000, 1001])]  # repeats, then a deletion
-    headers = {"X-Labelgate-Secret": webhook_secret(batch.id, app)}
-    for body in bodies:
-        answer = client.post(f"/webhooks/label-studio/{batch.id}", json=body, headers=headers)
-        assert answer.status_code == 202, answer.get_data(as_text=True)
-    assert session.scalar(select(func.count(Annotation.id))) == 0  # nothing ingested inline
-    # A drainer that died mid-chunk left deliveries in the processing list.
-    connection = Redis.from_url(redis_queue.url)
-    names = inbox.keys(app)
-    for _ in range(40):
-        connection.lmove(names["inbox"], names["processing"], "LEFT", "RIGHT")
-    connection.delete(names["scheduled"])  # and its trigger is gone: maintenance must notice
-    for job_id in connection.lrange(f"rq:queue:{redis_queue.queue}", 0, -1):
-        connection.lrem(f"rq:queue:{redis_queue.queue}", 0, job_id)
-    workers.start()
-    wait_for(
-        lambda: inbox.waiting(app, connection) == 0 and not connection.exists(names["lock"]),
-        timeout=120,
-        interval=0.5,
-        what=f"the inbox to drain\n{workers.logs()}",
-    )
-    session.expire_all()
-    rows = session.scalars(select(Annotation)).all()
-    assert len(rows) == 600 and len({r.ls_annotation_id for r in rows}) == 600
-    assert {r.ls_annotation_id for r in rows if r.deleted_at is not None} == {1000, 1001}
-    connection.close()
+    author = gateway.ensure_account(f"{redis_queue.queue}@example.test", "Inbox")
+    try:
+        # 600 annotations made in Label Studio (12 per task), then the bodies it would send.
+        made = []
+        for item in batch.items:
+            for n in range(12):
+                made.append(gateway.create_annotation(
+                    item.ls_task_id, ls_result(rules, {"overall": 1 + n % 5}), 2.0,
+                    completed_by=author))
+        bodies = [annotation_body(batch, _item_of(batch, a), rules, a.id) for a in made]
+        bodies += bodies[:100]  # repeats
+        headers = {"X-Labelgate-Secret": webhook_secret(batch.id, app)}
+
+        def post(body):
+            answer = client.post(f"/webhooks/label-studio/{batch.id}", json=body,
+                                 headers=headers)
+            assert answer.status_code == 202, answer.get_data(as_text=True)
+
+        for body in bodies:
+            post(body)
+        assert session.scalar(select(func.count(Annotation.id))) == 0  # none ingested inline
+        # A drainer that died mid-chunk left deliveries in the processing list.
+        connection = Redis.from_url(redis_queue.url)
+        names = inbox.keys(app)
+        for _ in range(40):
+            connection.lmove(names["inbox"], names["processing"], "LEFT", "RIGHT")
+        connection.delete(names["scheduled"])  # its trigger is gone: maintenance must notice
+        for job_id in connection.lrange(f"rq:queue:{redis_queue.queue}", 0, -1):
+            connection.lrem(f"rq:queue:{redis_queue.queue}", 0, job_id)
+        workers.start()
+        wait_for(
+            lambda: inbox.waiting(app, connection) == 0 and not connection.exists(names["lock"]),
+            timeout=120,
+            interval=0.5,
+            what=f"the inbox to drain\n{workers.logs()}",
+        )
+        session.expire_all()
+        rows = session.scalars(select(Annotation)).all()
+        assert len(rows) == 600 and {r.ls_annotation_id for r in rows} == {a.id for a in made}
+        # An administrator deletes two in Label Studio: the notice is checked, then kept.
+        gone = [made[0].id, made[1].id]
+        for annotation_id in gone:
+            httpx.delete(f"{label_studio_server.url}/api/annotations/{annotation_id}/",
+                         headers={"Authorization": f"Token {label_studio_server.token}"},
+                         timeout=30).raise_for_status()
+        post(deleted_body(batch, [*gone, made[2].id]))  # the third is not deleted there
+        wait_for(lambda: inbox.waiting(app, connection) == 0
+                 and not connection.exists(names["lock"]), timeout=60, interval=0.5,
+                 what=f"the deletion to drain\n{workers.logs()}")
+        session.expire_all()
+        deleted = set(session.scalars(select(Annotation.ls_annotation_id).where(
+            Annotation.deleted_at.is_not(None))))
+        assert deleted == set(gone)
+        connection.close()
+    finally:
+        gateway.delete_project(batch.ls_project_id)
+
+
+def _item_of(batch, annotation):
+    return next(i for i in batch.items if i.ls_task_id == annotation.task_id)

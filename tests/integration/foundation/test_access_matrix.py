@@ -63,7 +63,7 @@ EXPECTED: dict[str, object] = {
     "batches.quarantine": {"qa_lead", "admin", "supervisor"},
     "batches.my_work": {"annotator"},
     # Verification (issue 7): leads act, readers look, each role has its own queue.
-    "review_webhooks.label_studio_review": SECRET,
+    "webhooks.label_studio_review": SECRET,
     "verification.batch": {"qa_lead", "admin", "supervisor", "auditor"},
     "verification.export_csv": {"qa_lead", "admin", "supervisor", "auditor"},
     "verification.plan": {"qa_lead", "admin"},
@@ -94,6 +94,16 @@ EXPECTED: dict[str, object] = {
     "reports.show": {"auditor", "qa_lead", "admin"},
     "reports.file": {"auditor", "qa_lead", "admin"},
     "reports.download": {"auditor", "qa_lead", "admin"},
+    # The annotator's door (issue 14): each kind of work to its role; what is in a queue is
+    # the service's to decide (tests/web/test_door_browser.py); the editor's files are public.
+    "door.annotate": {"annotator"},
+    "door.review": {"reviewer"},
+    "door.practice": {"annotator", "reviewer"},
+    "door.submit": ANY,
+    "door.skip": ANY,
+    "door.draft": ANY,
+    "door.editor_file": ANON,
+    "door.editor_font": ANON,
     "training.index": {"annotator"},
     "training.lesson": {"annotator"},
     "training.start_exam": {"annotator"},

@@ -18,7 +18,8 @@ from app.services.label_studio import webhook_secret
 from app.services.rule_versions import rule_set_of
 from labeling_rules import SETS_DIR, lint_text
 from tests.factories import make_user
-from tests.integration.faults.fault_data import annotation_body, pushed_batch
+from tests.fakes.fake_label_studio import FakeLabelStudio
+from tests.integration.faults.fault_data import made_in_label_studio, pushed_batch, pushed_to
 
 pytestmark = pytest.mark.integration
 FUZZ = settings(
@@ -90,6 +91,14 @@ PATHS = st.sampled_from(
 )
 
 
+def _as_label_studio_holds(session, fake) -> bool:
+    """Tell whether every stored annotation is what Label Studio holds (nothing forged)."""
+    held = {a["id"]: a for a in fake.state.annotations.values()}
+    rows = session.scalars(select(Annotation)).all()
+    return all(r.ls_annotation_id in held and r.result_raw == held[r.ls_annotation_id]["result"]
+               and r.ls_user_id == held[r.ls_annotation_id]["completed_by"] for r in rows)
+
+
 def _counts(session) -> tuple[int, int]:
     session.expire_all()
     return (
@@ -100,9 +109,12 @@ def _counts(session) -> tuple[int, int]:
 
 @pytest.fixture
 def hook(app, session):
-    """A batch that looks pushed, a valid body for it, and a poster with the right secret."""
-    batch, version = pushed_batch(session, 3)
-    valid = annotation_body(batch, batch.items[0], rule_set_of(version), 1)
+    """A batch pushed to the in-memory Label Studio, an annotation made there, the body its
+    webhook sends, and a poster with the right secret."""
+    fake = FakeLabelStudio()
+    app.config["LABEL_STUDIO_GATEWAY"] = fake
+    batch, version = pushed_to(app, session, fake, 3)
+    _made, valid = made_in_label_studio(fake, batch, batch.items[0], rule_set_of(version))
     client = app.test_client()
     secret, url = webhook_secret(batch.id, app), f"/webhooks/label-studio/{batch.id}"
 
@@ -113,7 +125,7 @@ def hook(app, session):
             headers={"X-Labelgate-Secret": secret, "Content-Type": "application/json"},
         )
 
-    return valid, post
+    return valid, post, fake
 
 
 @FUZZ
@@ -126,7 +138,7 @@ def hook(app, session):
     )
 )
 def test_webhook_payloads_of_any_shape_never_fail_or_write_partly(session, hook, body):
-    _valid, post = hook
+    _valid, post, fake = hook
     before = _counts(session)
     answer = post(json.dumps(body).encode())
     assert answer.status_code in (200, 400), answer.get_data(as_text=True)[:300]
@@ -135,6 +147,7 @@ def test_webhook_payloads_of_any_shape_never_fail_or_write_partly(session, hook,
         assert after == before
     else:  # stored whole (a row and its audit event) or not at all
         assert after[0] - before[0] == after[1] - before[1] in (0, 1)
+    assert _as_label_studio_holds(session, fake)
 
 
 @FUZZ
@@ -147,7 +160,7 @@ def test_webhook_payloads_of_any_shape_never_fail_or_write_partly(session, hook,
 def test_mutated_label_studio_bodies_never_fail_or_write_partly(
     session, hook, path, value, action, raw_noise
 ):
-    valid, post = hook
+    valid, post, fake = hook
     body = _mutate(_mutate(valid, ["action"], action), path, value)
     before = _counts(session)
     answer = post(json.dumps(body).encode())
@@ -156,6 +169,7 @@ def test_mutated_label_studio_bodies_never_fail_or_write_partly(
     assert after[0] - before[0] == after[1] - before[1] in (0, 1)
     assert post(raw_noise).status_code in (200, 400)  # not even JSON
     assert _counts(session) == after
+    assert _as_label_studio_holds(session, fake)  # whatever the body said
     assert audit.verify_chain(session).ok
 
 

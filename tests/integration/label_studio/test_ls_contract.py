@@ -23,7 +23,6 @@ from app.integrations.label_studio_gateway import (
     WEBHOOK_SECRET_HEADER,
     LabelStudioError,
     LabelStudioGateway,
-    assignees_value,
     parse_webhook,
     tasks_to_import,
 )
@@ -82,15 +81,9 @@ def project(backend: Backend) -> Iterator[int]:
 
 
 def make_tasks(count: int, start: int = 0) -> list[dict[str, str]]:
-    """Return tasks with item ids, assigned round-robin to the three annotators."""
-    return [
-        {
-            "text": f"text number {n}",
-            ITEM_ID_FIELD: f"item-{n}",
-            "assignees": assignees_value([ANNOTATORS[n % 3]]),
-        }
-        for n in range(start, start + count)
-    ]
+    """Return tasks with item ids."""
+    return [{"text": f"text number {n}", ITEM_ID_FIELD: f"item-{n}"}
+            for n in range(start, start + count)]
 
 
 def verdict(choice: str) -> list[dict]:
@@ -138,69 +131,95 @@ def test_push_resumes_by_item_id_without_duplicates(backend: Backend, project: i
     assert len(gateway.list_tasks(project)) == 22
 
 
-def test_annotators_see_only_their_tasks_and_exports_name_them(
+def test_the_administrator_writes_as_each_annotator_and_exports_name_them(
     backend: Backend, project: int
 ) -> None:
     gateway = backend.gateway
-    gateway.import_tasks(project, make_tasks(20))
+    gateway.import_tasks(project, make_tasks(9))
+    tasks = gateway.list_tasks(project)
     suffix = uuid.uuid4().hex[:8]
     emails = {key: f"{key}.{suffix}@labelgate.test" for key in ANNOTATORS}
-    user_ids = {key: gateway.ensure_user(emails[key], key.title(), PASSWORD) for key in ANNOTATORS}
-    assert gateway.ensure_user(emails["ann1"].upper(), "Ann One") == user_ids["ann1"]
+    user_ids = {key: gateway.ensure_account(emails[key], key.title()) for key in ANNOTATORS}
+    assert gateway.ensure_account(emails["ann1"].upper(), "Ann One") == user_ids["ann1"]
     assert gateway.find_user_by_email(emails["ann1"]).first_name == "Ann One"
-    with pytest.raises(LabelStudioError):
-        gateway.user_token(emails["ann1"], "not-the-password")
+    assert gateway.user_email(user_ids["ann2"]) == emails["ann2"]
 
     since = datetime.now(UTC)
-    for key in ANNOTATORS:
-        view_id = gateway.ensure_annotator_view(project, key, f"Queue: {key}")
-        assert gateway.ensure_annotator_view(project, key, f"Queue of {key}") == view_id
-        queue = gateway.list_tasks(project, view_id)
-        assert len(queue) == {"ann1": 7, "ann2": 7, "ann3": 6}[key]  # 20 dealt round-robin
-        assert all(task.data["assignees"] == f"|{key}|" for task in queue)
-        as_annotator = gateway.as_user(gateway.user_token(emails[key], PASSWORD))
-        for task in queue[:2]:
-            as_annotator.create_annotation(task.id, verdict("safe"), lead_time=4.5)
-        as_annotator.close()
-        if key == "ann1":
+    made = {}
+    for n, task in enumerate(tasks[:6]):
+        key = ANNOTATORS[n % 3]
+        stored = gateway.create_annotation(task.id, verdict("safe"), 4.5,
+                                           completed_by=user_ids[key])
+        assert (stored.completed_by_id, stored.task_id, stored.lead_time) == (
+            user_ids[key], task.id, 4.5)
+        made[stored.id] = key
+        if n == 2:
             after_first = datetime.now(UTC)
 
     exported = gateway.export_annotations(project)
-    assert len(exported) == 6
-    by_task = {task.id: task for task in gateway.list_tasks(project)}
+    assert {a.id: a.completed_by_id for a in exported} == {
+        i: user_ids[key] for i, key in made.items()}
+    by_task = {task.id: task for task in tasks}
     for annotation in exported:
-        task = by_task[annotation.task_id]
-        author = task.data["assignees"].strip("|")
-        assert annotation.completed_by_email == emails[author]
-        assert annotation.completed_by_id == user_ids[author]
-        assert annotation.item_id == task.item_id
+        assert annotation.item_id == by_task[annotation.task_id].item_id
         assert (annotation.result, annotation.lead_time) == (verdict("safe"), 4.5)
         assert annotation.created_at >= since.replace(microsecond=0)
     later = gateway.export_annotations(project, updated_since=after_first)
-    assert sorted(a.completed_by_email for a in later) == sorted(
-        [emails["ann2"], emails["ann3"]] * 2
-    )
+    assert sorted(made[a.id] for a in later) == ["ann1", "ann2", "ann3"]
     assert gateway.export_annotations(project, updated_since=datetime.now(UTC)) == []
+    just_two = gateway.export_annotations(project, None, [tasks[0].id, tasks[1].id])
+    assert {a.task_id for a in just_two} == {tasks[0].id, tasks[1].id}
 
 
-def test_reassigned_task_moves_between_queues(backend: Backend, project: int) -> None:
+def test_an_update_keeps_the_author_and_a_skip_is_a_cancelled_annotation(
+    backend: Backend, project: int
+) -> None:
     gateway = backend.gateway
-    gateway.import_tasks(project, make_tasks(6))
-    first = gateway.ensure_annotator_view(project, "ann1", "Queue: ann1")
-    second = gateway.ensure_annotator_view(project, "ann2", "Queue: ann2")
-    moved = gateway.list_tasks(project, first)[0]
+    gateway.import_tasks(project, make_tasks(2))
+    first, second = gateway.list_tasks(project)
+    author = gateway.ensure_account(f"upd.{uuid.uuid4().hex[:8]}@labelgate.test", "Upd")
+    made = gateway.create_annotation(first.id, verdict("safe"), 3.0, completed_by=author)
 
-    gateway.update_task_assignees(project, moved.id, ["ann2", "ann3"])
+    changed = gateway.update_annotation(made.id, verdict("unsafe"), 7.5)
 
-    assert moved.id not in {task.id for task in gateway.list_tasks(project, first)}
-    assert moved.id in {task.id for task in gateway.list_tasks(project, second)}
-    queue_path = f"/projects/{project}/data?labeling=1&tab={second}"
-    assert gateway.queue_url(project, second) == f"{gateway.base_url}{queue_path}"
+    assert (changed.id, changed.completed_by_id) == (made.id, author)
+    assert (changed.result, changed.lead_time) == (verdict("unsafe"), 7.5)
+    assert changed.updated_at > made.updated_at
+    skipped = gateway.create_annotation(second.id, [], 1.0, completed_by=author,
+                                        was_cancelled=True)
+    assert skipped.was_cancelled and skipped.result == []
+    [exported] = gateway.export_annotations(project, None, [first.id])
+    assert (exported.result, exported.completed_by_id) == (verdict("unsafe"), author)
 
 
-def test_assignment_api_is_refused_on_community(backend: Backend, project: int) -> None:
-    with pytest.raises(LabelStudioError, match="Enterprise"):
-        backend.gateway.assign(project, [1], [1])
+def test_accounts_made_for_the_door_cannot_sign_in_and_can_be_taken_out(
+    backend: Backend, project: int
+) -> None:
+    gateway = backend.gateway
+    email = f"door.{uuid.uuid4().hex[:8]}@labelgate.test"
+    account = gateway.ensure_account(email, "Door")
+    for password in ("", PASSWORD, "x" * 12):
+        with pytest.raises(LabelStudioError):
+            gateway.user_token(email, password)
+    gateway.deactivate_account(account)
+    gateway.deactivate_account(account)  # idempotent
+    gateway.import_tasks(project, make_tasks(1))
+    [task] = gateway.list_tasks(project)
+    # Past work stays attributed: writing as a removed account still names it.
+    stored = gateway.create_annotation(task.id, verdict("safe"), 1.0, completed_by=account)
+    assert stored.completed_by_id == account
+
+
+def test_accounts_made_by_invitation_can_sign_in(backend: Backend) -> None:
+    gateway = backend.gateway
+    email = f"admin.{uuid.uuid4().hex[:8]}@labelgate.test"
+    user_id = gateway.ensure_user(email, "Admin Two", PASSWORD)
+    assert gateway.ensure_user(email.upper(), "Admin Two") == user_id
+    with pytest.raises(LabelStudioError):
+        gateway.user_token(email, "not-the-password")
+    me = gateway.as_user(gateway.user_token(email, PASSWORD))
+    assert me.check().edition == "community"
+    me.close()
 
 
 class Receiver:
@@ -257,20 +276,18 @@ def test_webhook_delivers_annotations_with_the_secret(
     gateway.ensure_webhook(project, receiver.url, "s3cret")
     assert gateway.webhook_status(project, receiver.url).active
     email = f"hooked.{uuid.uuid4().hex[:8]}@labelgate.test"
-    gateway.ensure_user(email, "Hooked", PASSWORD)
+    author = gateway.ensure_account(email, "Hooked")
     task = gateway.list_tasks(project)[0]
 
-    annotation_id = gateway.as_user(gateway.user_token(email, PASSWORD)).create_annotation(
-        task.id, verdict("unsafe"), lead_time=2.0
-    )
+    made = gateway.create_annotation(task.id, verdict("unsafe"), 2.0, completed_by=author)
+    gateway.update_annotation(made.id, verdict("safe"), 3.0)
 
-    [(headers, body)] = receiver.wait_for(1)
+    [(headers, body), (_headers, updated)] = receiver.wait_for(2)
     assert {k.lower(): v for k, v in headers.items()}[WEBHOOK_SECRET_HEADER.lower()] == "s3cret"
-    event = parse_webhook(body)
-    assert (event.action, event.project_id) == ("ANNOTATION_CREATED", project)
-    assert (event.annotation.id, event.annotation.task_id) == (annotation_id, task.id)
-    assert event.annotation.item_id == task.item_id
-    assert event.annotation.result == verdict("unsafe")
+    notice = parse_webhook(body)
+    assert (notice.action, notice.project_id) == ("ANNOTATION_CREATED", project)
+    assert (notice.annotation_ids, notice.task_ids) == ((made.id,), (task.id,))
+    assert parse_webhook(updated).action == "ANNOTATION_UPDATED"
 
 
 def test_disabled_webhook_is_noticed_and_reactivated(

@@ -1,5 +1,6 @@
 """A seeded end-to-end run for the compliance report: a functional and a security dataset,
-each batch annotated in the in-memory Label Studio, spot-checked or fully reviewed, decided.
+each batch annotated through the door into the in-memory Label Studio, spot-checked or
+fully reviewed, decided.
 
 Helpers plant the three gaps the report must name: an annotator without a valid pass
 record, a batch never spot-checked, and a security batch decided with an item unreviewed.
@@ -20,10 +21,17 @@ from app.models import (
     ReviewTask,
     User,
 )
-from app.services import assignment, batches, datasets, push, qualifications, sync, users
+from app.services import assignment, batches, datasets, door, push, qualifications, sync, users
 from app.services.verification import decisions, plans, reviews, verdicts
 from labeling_rules import SETS_DIR
-from tests.factories import jsonl, ls_result, make_active_version, make_user, quality_items
+from tests.factories import (
+    jsonl,
+    ls_result,
+    make_active_version,
+    make_qualified_annotators,
+    make_user,
+    quality_items,
+)
 from tests.fakes.fake_label_studio import FakeLabelStudio
 from tests.integration.verification.conftest import AQL_1, World, rule_file
 
@@ -61,21 +69,23 @@ class Run(World):
         s.commit()
         return batch
 
-    def annotate(self, batch: Batch) -> None:
-        """Have every assigned annotator answer in Label Studio; sync the batch in."""
+    def annotate(self, batch: Batch, *, in_label_studio: bool = False) -> None:
+        """Have every assigned annotator answer through the door (or, `in_label_studio`,
+        have their answers written in Label Studio itself); sync the batch in."""
         s = self.session
         for user in self.annotators:
-            me = self.as_user(user)
-            for (item_id,) in s.execute(
+            for item_id in s.scalars(
                 select(Assignment.item_id).where(
                     Assignment.user_id == user.id,
                     Assignment.batch_id == batch.id,
                     Assignment.role == "annotator",
                 )
-            ):
-                me.create_annotation(
-                    s.get(Item, item_id).ls_task_id, ls_result(self.rules), lead_time=8.0
-                )
+            ).all():
+                if in_label_studio:
+                    self.direct(user, s.get(Item, item_id).ls_task_id, ls_result(self.rules))
+                else:
+                    self.submit(user, door.ANNOTATE, batch.id, f"item:{item_id}",
+                                ls_result(self.rules))
         self.run(sync.sync_batch, s, self.fake, batch)
         s.commit()
 
@@ -102,25 +112,13 @@ class Run(World):
             if task.item_id in skipped:
                 continue
             reviewer = next(u for u in self.reviewers if u.id == task.reviewer_id)
-            self.as_user(reviewer).create_annotation(task.ls_task_id, self.verdict(), lead_time=5.0)
+            self.submit(reviewer, door.REVIEW, batch.id, f"review:{task.id}", self.verdict())
         self.run(verdicts.sync_reviews, s, self.fake, batch)
         s.commit()
 
 
 def _people(session, version, prefix: str, n: int, role: str) -> list[User]:
-    people = []
-    for i in range(1, n + 1):
-        user = make_user(
-            session,
-            email=f"{prefix}{i}@example.test",
-            name=f"{prefix} {i}",
-            roles=(role,),
-            commit=False,
-        )
-        qualifications.grant(session, user, version.rule_set, version.major)
-        people.append(user)
-    session.commit()
-    return people
+    return make_qualified_annotators(session, version, n, prefix=prefix, role=role, name=prefix)
 
 
 @pytest.fixture
@@ -179,7 +177,8 @@ def plant_unqualified_annotator(run: Run) -> str:
         s, record, qualifications.QualificationStatus.REVOKED, "exam result withdrawn"
     )
     s.commit()
-    run.annotate(batch)
+    # The door refuses them now; what they do in Label Studio itself still arrives.
+    run.annotate(batch, in_label_studio=True)
     return victim.email
 
 

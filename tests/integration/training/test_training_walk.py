@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Assignment, AuditEvent, ExamAttempt, Item, PracticeAttempt, User
-from app.services import assignment, batches, datasets, practice, training
+from app.services import assignment, batches, datasets, door, practice, training
 from app.services import rules as rules_service
 from app.services.errors import ServiceError
 from app.services.rule_versions import active_version, rule_set_of
@@ -83,12 +83,11 @@ def _do_practice(app, session, fake, user):
         attempt = practice.start_practice(session, fake, user, version)
         session.commit()
         rules, items = practice._items(version)
-        account = fake.state.accounts[fake.find_user_by_email(user.email).id]
-        me = fake.as_user(account.token)
         gold = {item.key: item.gold for item in items}
-        for task in fake.list_tasks(attempt.ls_project_id):
-            me.create_annotation(task.id, ls_result(rules, gold[task.data["lg_practice_key"]]),
-                                 lead_time=20.0)
+        for entry in door.queue(session, user, door.PRACTICE, attempt.id).entries:
+            unit = door.unit(session, user, door.PRACTICE, attempt.id, entry.key)
+            door.submit(session, fake, user, unit,
+                        ls_result(rules, gold[entry.key.split(":", 2)[2]]))
         practice.score_attempt(session, fake, user, attempt)
         session.commit()
     return attempt

@@ -1,4 +1,5 @@
-"""A batch annotated in the in-memory Label Studio, ready for verification, and its people."""
+"""A batch annotated through the door into the in-memory Label Studio, ready for
+verification, and its people."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.models import Assignment, Batch, Item, ReviewTask
-from app.services import assignment, batches, datasets, push, qualifications, sync
+from app.models import Assignment, Batch, ReviewTask
+from app.services import assignment, batches, datasets, door, push, sync
 from app.services.rule_versions import rule_set_of
 from app.services.verification import verdicts
 from labeling_rules import SETS_DIR
@@ -17,12 +18,9 @@ from tests.factories import (
     ls_result,
     make_active_version,
     make_qualified_annotators,
-    make_user,
     quality_items,
 )
 from tests.fakes.fake_label_studio import FakeLabelStudio
-
-PASSWORD = "verifier-pass-123"
 
 
 def rule_file(
@@ -80,26 +78,33 @@ class World:
         self.run(push.push_batch, s, self.fake, batch)
         s.commit()
         for user in self.annotators:
-            me = self.as_user(user)
             for (item_id,) in s.execute(
                 select(Assignment.item_id).where(
                     Assignment.user_id == user.id,
                     Assignment.batch_id == batch.id,
                     Assignment.role == "annotator",
                 )
-            ):
+            ).all():
                 given = answers(user, item_id) if callable(answers) else answers
-                me.create_annotation(
-                    s.get(Item, item_id).ls_task_id, ls_result(self.rules, given), lead_time=8.0
-                )
+                self.submit(user, door.ANNOTATE, batch.id, f"item:{item_id}",
+                            ls_result(self.rules, given))
         self.run(sync.sync_batch, s, self.fake, batch)
         s.commit()
         return batch
 
-    def as_user(self, user):
-        """Return the fake gateway acting as `user` (their account made on first use)."""
-        ls_id = self.fake.ensure_user(user.email, user.display_name, password=PASSWORD)
-        return self.fake.as_user(self.fake.state.accounts[ls_id].token)
+    def direct(self, user, ls_task_id: int, result: list[dict], lead_time: float = 3.0):
+        """Annotate in Label Studio itself as `user`, bypassing the door (an administrator
+        can write as anyone there): the workbench learns of it only from Label Studio."""
+        ls_user = self.fake.ensure_account(user.email, user.display_name)
+        return self.fake.create_annotation(ls_task_id, result, lead_time, completed_by=ls_user)
+
+    def submit(self, user, kind: str, scope_id: int, key: str, result: list[dict]):
+        """Submit `result` through the door as `user` (stored in Label Studio and here)."""
+        def act():
+            unit = door.unit(self.session, user, kind, scope_id, key)
+            door.open_unit(self.session, user, unit)
+            return door.submit(self.session, self.fake, user, unit, result)
+        return self.run(act)
 
     def verdict(
         self, *, correct: bool = True, illegal: bool = False, defects: tuple[str, ...] = ()
@@ -136,7 +141,10 @@ class World:
     def review(
         self, batch: Batch, judge=lambda task: True, *, purpose: str | None = None, illegal_items=()
     ) -> int:
-        """Have each task's verifier judge it in Label Studio; sync the verdicts in."""
+        """Have each task's verifier judge it through the door; return how many did.
+
+        Once a batch is void the door takes no more verdicts: the rest are left undone.
+        """
         s = self.session
         stmt = select(ReviewTask).where(
             ReviewTask.batch_id == batch.id, ReviewTask.completed_at.is_(None)
@@ -151,7 +159,12 @@ class World:
             result = self.verdict(
                 correct=correct, illegal=task.item_id in illegal_items, defects=defects
             )
-            self.as_user(reviewer).create_annotation(task.ls_task_id, result, lead_time=5.0)
+            try:
+                self.submit(reviewer, door.REVIEW, batch.id, f"review:{task.id}", result)
+            except door.DoorRefused as refused:
+                s.rollback()
+                assert refused.code == "closed" and s.get(Batch, batch.id).state == "void"
+                continue
             done += 1
         self.run(verdicts.sync_reviews, s, self.fake, batch)
         s.commit()
@@ -171,18 +184,8 @@ def _world(app, session, fake, path=None, *, n_annotators=3, n_reviewers=3) -> W
     )
     version = make_active_version(session, path)
     annotators = make_qualified_annotators(session, version, n_annotators)
-    reviewers = []
-    for i in range(1, n_reviewers + 1):
-        user = make_user(
-            session,
-            email=f"rev{i}@example.test",
-            name=f"Reviewer {i}",
-            roles=("reviewer",),
-            commit=False,
-        )
-        qualifications.grant(session, user, version.rule_set, version.major)
-        reviewers.append(user)
-    session.commit()
+    reviewers = make_qualified_annotators(session, version, n_reviewers, prefix="rev",
+                                          role="reviewer", name="Reviewer")
     return World(app, session, fake, version, annotators, reviewers)
 
 

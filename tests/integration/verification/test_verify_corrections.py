@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Annotation, Correction, Item, ReviewTask, VerificationRecord
-from app.services import sync
+from app.services import door, sync
 from app.services.errors import Conflict
 from app.services.verification import corrections, decisions, plans, release, reviews
 from tests.factories import ls_result
@@ -32,13 +32,11 @@ def _rejected(world, n=60, rate=0.2):
 
 
 def _correct(world, batch, *, fix=True):
-    """Correctors annotate their items in Label Studio; the sync links the corrections."""
-    for c in world.session.scalars(select(Correction).where(Correction.status == "assigned")):
+    """Correctors annotate their items through the door; the sync links the corrections."""
+    for c in world.session.scalars(select(Correction).where(Correction.status == "assigned")).all():
         corrector = next(u for u in world.annotators if u.id == c.corrector_id)
-        task = world.session.get(Item, c.item_id).ls_task_id
-        world.as_user(corrector).create_annotation(
-            task, ls_result(world.rules, {"overall": 5 if fix else 1}), lead_time=20.0
-        )
+        world.submit(corrector, door.ANNOTATE, batch.id, f"item:{c.item_id}",
+                     ls_result(world.rules, {"overall": 5 if fix else 1}))
     world.run(sync.sync_batch, world.session, world.fake, batch)
     made = corrections.collect(world.session, batch)
     world.run(reviews.push_reviews, world.session, world.fake, batch)
@@ -59,7 +57,6 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(
         plans.draw_plan(world.session, batch, seed=4)
     world.session.rollback()
     made = corrections.start(world.session, batch, seed=1)
-    world.run(corrections.realise, world.session, world.fake, batch)
     world.session.commit()
     flagged = world.session.scalars(
         select(VerificationRecord).where(VerificationRecord.correct.is_(False))
@@ -87,7 +84,6 @@ def test_corrections_carry_all_six_fields_and_are_re_reviewed_before_archiving(
     assert {s for cid, s in states.items() if cid != failing} == {"archived"}
     # The failed correction is itself corrected anew by yet another annotator.
     again = corrections.start(world.session, batch, seed=2)
-    world.run(corrections.realise, world.session, world.fake, batch)
     world.session.commit()
     assert len(again) == 1 and again[0].original_annotator_id == made[0].corrector_id
     assert again[0].corrector_id not in {made[0].corrector_id, made[0].original_annotator_id}
@@ -165,11 +161,12 @@ def test_release_refuses_each_refused_case_and_names_why(make_world, tmp_path):
     reviews.assign_reviews(world.session, void)
     world.run(reviews.push_reviews, world.session, world.fake, void)
     world.session.commit()
-    world.review(void, illegal_items={i.id for i in void.items})
+    judged = world.review(void, illegal_items={i.id for i in void.items})
     from app.models import BatchDecision
 
     voids = world.session.scalars(select(BatchDecision).where(BatchDecision.batch_id == void.id))
-    assert [d.decision for d in voids] == ["void"]  # several findings, one final decision
+    assert [d.decision for d in voids] == ["void"]  # the first finding voids it
+    assert judged == 1  # and the door takes no more verdicts for a void batch
     assert "Batch void: it is void." in _refusal(world, tmp_path, "void")
     # Overlapped items on which the three annotators all disagree about the overall rating.
     overlapped = set()

@@ -93,9 +93,11 @@ def test_security_coverage_warns_below_three_percent_and_two_hundred_per_risk(ma
         rule_file(tmp_path, "response-quality.en.yaml", sampling=AQL_1, overlap=NO_OVERLAP),
     )
     from app.services import qualifications
+    from app.services import users as user_service
     from app.services.rule_versions import rule_set_of
 
-    for user in world.annotators:
+    for user in world.annotators:  # the security annotators take functional work too
+        user_service.grant_role(world.session, user, "annotator")
         qualifications.grant(world.session, user, functional.rule_set, functional.major)
     world.session.commit()
     world.rules = rule_set_of(functional)

@@ -1,9 +1,10 @@
-"""Issue 7 end to end against a real Label Studio server and a live workbench.
+"""Verification end to end against a real Label Studio server and a live workbench.
 
-Three annotators label a batch through Label Studio; a plan is drawn; two independent
-verifiers (never the batch's annotators) judge the sampled annotations in a real review
-project built from the rules; their verdicts arrive by the review webhook; an annotator's
-attempt to verify is quarantined; the batch is decided with a confidence interval.
+Three annotators label a batch through the door; a plan is drawn; two independent verifiers
+(never the batch's annotators) judge the sampled annotations through the door, in a real
+review project built from the rules; an annotator can neither open a review task at the
+door nor have a verdict made in Label Studio itself count (quarantined, after the review
+webhook's notice); the batch is decided with a confidence interval.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Annotation, Assignment, Item, ReviewQueue, ReviewTask, VerificationRecord
-from app.services import assignment, batches, datasets, push, qualifications
+from app.models import Annotation, Assignment, ReviewTask, VerificationRecord
+from app.services import assignment, batches, datasets, door, push
 from app.services.rule_versions import rule_set_of
 from app.services.verification import decisions, plans, reviews
 from tests.factories import (
@@ -22,13 +23,11 @@ from tests.factories import (
     ls_result,
     make_active_version,
     make_qualified_annotators,
-    make_user,
     quality_items,
 )
 from tests.integration.verification.conftest import AQL_1, NO_OVERLAP, rule_file
 
 pytestmark = pytest.mark.integration
-PASSWORD = "verifier-pass-123"
 
 
 def _wait_for(session, model, count: int, timeout: float = 30.0) -> int:
@@ -74,20 +73,8 @@ def test_annotate_plan_verify_in_label_studio_and_decide_with_ci(app, session, l
     )
     tag = f"v{live.port}"
     annotators = make_qualified_annotators(session, version, 3, prefix=f"{tag}-ann")
-    verifiers = []
-    for i in (1, 2):
-        user = make_user(
-            session,
-            email=f"{tag}-rev{i}@example.test",
-            name=f"Verifier {i}",
-            roles=("reviewer",),
-            commit=False,
-        )
-        qualifications.grant(session, user, version.rule_set, version.major)
-        verifiers.append(user)
-    session.commit()
-    for user in annotators + verifiers:  # known passwords, so the test can act as each
-        gateway.ensure_user(user.email, user.display_name, password=PASSWORD)
+    verifiers = make_qualified_annotators(session, version, 2, prefix=f"{tag}-rev",
+                                          role="reviewer", name="Verifier")
     batch = batches.import_batch(
         session,
         jsonl(quality_items(30)),
@@ -103,20 +90,22 @@ def test_annotate_plan_verify_in_label_studio_and_decide_with_ci(app, session, l
         session.commit()
     created.append(batch.ls_project_id)
 
-    # 1. Annotate in Label Studio; the annotations arrive by webhook.
+    # 1. Annotate through the door: stored in Label Studio as each annotator, and here.
     rules = rule_set_of(version)
+
+    def through_door(user, kind, key, result):
+        with app.app_context():
+            unit = door.unit(session, user, kind, batch.id, key)
+            door.open_unit(session, user, unit)
+            return door.submit(session, gateway, user, unit, result)
+
     for user in annotators:
-        me = gateway.as_user(gateway.user_token(user.email, PASSWORD))
-        for (item_id,) in session.execute(
+        for item_id in session.scalars(
             select(Assignment.item_id).where(
                 Assignment.user_id == user.id, Assignment.role == "annotator"
             )
-        ):
-            me.create_annotation(
-                session.get(Item, item_id).ls_task_id,
-                ls_result(rules, {"overall": 4}),
-                lead_time=7.0,
-            )
+        ).all():
+            through_door(user, door.ANNOTATE, f"item:{item_id}", ls_result(rules, {"overall": 4}))
     assert _wait_for(session, Annotation, 30) == 30
 
     # 2. A plan is drawn, reproducibly; verifiers are chosen among non-annotators.
@@ -137,19 +126,20 @@ def test_annotate_plan_verify_in_label_studio_and_decide_with_ci(app, session, l
     assert {t.reviewer_id for t in tasks} <= {u.id for u in verifiers}
     assert not {t.reviewer_id for t in tasks} & {u.id for u in annotators}  # V3
     for user in verifiers:  # each verifier's queue shows exactly their review tasks
-        queue = session.scalar(select(ReviewQueue).where(ReviewQueue.user_id == user.id))
-        shown = {t.id for t in gateway.list_tasks(review_project.ls_project_id, queue.ls_view_id)}
-        assert shown == {t.ls_task_id for t in tasks if t.reviewer_id == user.id}
+        shown = {e.key for e in door.queue(session, user, door.REVIEW, batch.id).entries}
+        assert shown == {f"review:{t.id}" for t in tasks if t.reviewer_id == user.id}
 
-    # 3. Verifiers judge in Label Studio; one verdict says "incorrect". An annotator who
-    #    tries to verify too is quarantined.
+    # 3. Verifiers judge through the door; one verdict says "incorrect". An annotator may
+    #    not open a review task; one written as them in Label Studio itself is quarantined.
     wrong = tasks[0].id
     for task in tasks:
         verifier = next(u for u in verifiers if u.id == task.reviewer_id)
-        me = gateway.as_user(gateway.user_token(verifier.email, PASSWORD))
-        me.create_annotation(task.ls_task_id, _verdict(task.id != wrong), lead_time=4.0)
-    intruder = gateway.as_user(gateway.user_token(annotators[0].email, PASSWORD))
-    intruder.create_annotation(tasks[1].ls_task_id, _verdict(True), lead_time=1.0)
+        through_door(verifier, door.REVIEW, f"review:{task.id}", _verdict(task.id != wrong))
+    with pytest.raises(door.NotInQueue):
+        through_door(annotators[0], door.REVIEW, f"review:{tasks[1].id}", _verdict(True))
+    session.rollback()
+    intruder = gateway.ensure_account(annotators[0].email, annotators[0].display_name)
+    gateway.create_annotation(tasks[1].ls_task_id, _verdict(True), 1.0, completed_by=intruder)
     assert _wait_for(session, VerificationRecord, len(tasks) + 1) == len(tasks) + 1
     records = session.scalars(select(VerificationRecord)).all()
     quarantined = [r for r in records if r.quarantined]

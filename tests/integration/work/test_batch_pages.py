@@ -79,4 +79,4 @@ def test_an_annotator_sees_their_queue_link(app, session, lead):
     own = app.test_client()
     login(own, annotators[0].email)
     text = own.get("/my/work").get_data(as_text=True)
-    assert batch.name in text and "labeling=1&amp;tab=" in text
+    assert batch.name in text and f'href="/work/batches/{batch.id}"' in text

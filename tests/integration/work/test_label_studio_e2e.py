@@ -1,7 +1,8 @@
-"""Issue 5 end to end against a real Label Studio server and a live workbench.
+"""Annotation end to end against a real Label Studio server and a live workbench.
 
-Three annotators label through Label Studio's API; the webhook brings their annotations in;
-with the receiver down for part of the run, `labelgate sync` recovers everything; a
+Three annotators label through the door (stored in Label Studio as them and here at once);
+an administrator's edit made in Label Studio itself arrives by webhook, re-read from Label
+Studio; with the receiver down for part of the run, `labelgate sync` recovers everything; a
 stranger's annotation is quarantined; pushing twice changes nothing; each annotator's queue
 shows exactly their tasks.
 """
@@ -13,8 +14,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Annotation, AnnotatorQueue, Assignment, Item
-from app.services import assignment, batches, datasets, push
+from app.models import Annotation, Assignment, Item
+from app.services import assignment, batches, datasets, door, push
 from app.services.rule_versions import rule_set_of
 from tests.factories import (
     jsonl,
@@ -55,8 +56,6 @@ def test_annotations_from_three_annotators_arrive_and_nothing_is_lost(app, sessi
                               source_type="licensed", licence="CC-BY-4.0")
     version = make_active_version(session)
     annotators = make_qualified_annotators(session, version, 3, prefix=f"e2e{live.port}-")
-    for user in annotators:  # known passwords, so the test can act as each of them
-        gateway.ensure_user(user.email, user.display_name, password=PASSWORD)
     batch = batches.import_batch(session, jsonl(quality_items(10)), source="items.jsonl",
                                  dataset_name="prompts", rule_set_key="response-quality",
                                  batch_name=f"e2e-{live.port}")
@@ -74,30 +73,45 @@ def test_annotations_from_three_annotators_arrive_and_nothing_is_lost(app, sessi
     for user in annotators:
         mine = set(session.scalars(select(Assignment.item_id).where(
             Assignment.user_id == user.id)))
-        queue = session.scalar(select(AnnotatorQueue).where(AnnotatorQueue.user_id == user.id))
-        shown = {int(t.item_id) for t in gateway.list_tasks(batch.ls_project_id,
-                                                            queue.ls_view_id)}
+        shown = {int(e.key.removeprefix("item:"))
+                 for e in door.queue(session, user, door.ANNOTATE, batch.id).entries}
         assert shown == mine
 
     rules = rule_set_of(version)
     work = []
     for user in annotators:
-        me = gateway.as_user(gateway.user_token(user.email, PASSWORD))
         for (item_id,) in session.execute(select(Assignment.item_id).where(
                 Assignment.user_id == user.id).order_by(Assignment.item_id)):
-            work.append((me, session.get(Item, item_id).ls_task_id))
+            work.append((user, item_id))
     half = len(work) // 2
-    for me, task_id in work[:half]:
-        me.create_annotation(task_id, ls_result(rules, {"overall": 5}), lead_time=9.0)
-    assert _wait_for(session, half) == half  # delivered by the webhook
+    with app.app_context():
+        for user, item_id in work[:half]:  # through the door: stored here at once
+            unit = door.unit(session, user, door.ANNOTATE, batch.id, f"item:{item_id}")
+            door.open_unit(session, user, unit)
+            door.submit(session, gateway, user, unit, ls_result(rules, {"overall": 5}))
+    assert _wait_for(session, half) == half
+    # An administrator edits one in Label Studio itself: the webhook notice brings it in.
+    edited = session.scalars(select(Annotation).order_by(Annotation.id)).first()
+    gateway.update_annotation(edited.ls_annotation_id, ls_result(rules, {"overall": 3}), 9.0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        session.expire_all()
+        if session.get(Annotation, edited.id).result["overall"] == 3:
+            break
+        time.sleep(0.2)
+    assert session.get(Annotation, edited.id).result["overall"] == 3
+    assert session.get(Annotation, edited.id).source == "webhook"
 
     live.stop()  # the receiver is down: Label Studio's deliveries fail and are never retried
-    for me, task_id in work[half:]:
-        me.create_annotation(task_id, ls_result(rules, {"overall": 2}), lead_time=4.0)
+    for user, item_id in work[half:]:  # made in Label Studio while the workbench is away
+        ls_user = gateway.ensure_account(user.email, user.display_name)
+        gateway.create_annotation(session.get(Item, item_id).ls_task_id,
+                                  ls_result(rules, {"overall": 2}), 4.0, completed_by=ls_user)
     stranger_email = f"stranger{live.port}@example.test"
     gateway.ensure_user(stranger_email, "Stranger", password=PASSWORD)
     stranger = gateway.as_user(gateway.user_token(stranger_email, PASSWORD))
-    stranger.create_annotation(work[0][1], ls_result(rules), lead_time=1.0)
+    stranger.create_annotation(session.get(Item, work[0][1]).ls_task_id, ls_result(rules),
+                               lead_time=1.0)
     time.sleep(1.0)
     session.expire_all()
     assert session.scalar(select(func.count(Annotation.id))) == half
@@ -110,10 +124,10 @@ def test_annotations_from_three_annotators_arrive_and_nothing_is_lost(app, sessi
     assert len(rows) == len(work) + 1
     assert {r.rule_version_id for r in rows} == {version.id}
     by_source = {r.source for r in rows}
-    assert by_source == {"webhook", "sync"}
+    assert by_source == {"door", "webhook", "sync"}
     quarantined = [r for r in rows if r.quarantined]
     assert len(quarantined) == 1
-    assert "unknown Label Studio user" in quarantined[0].quarantine_reason
+    assert quarantined[0].quarantine_reason == "unknown_user"
     counted = [r for r in rows if not r.quarantined]
     assert {(r.user_id, r.item_id) for r in counted} == set(session.execute(
         select(Assignment.user_id, Assignment.item_id)).all())

@@ -1,5 +1,5 @@
-"""The pure helpers around the Label Studio gateway: assignment fields, resumable pushes,
-webhook bodies. Payloads below are shaped like those Label Studio 1.23.2 sent here."""
+"""The pure helpers around the Label Studio gateway: resumable pushes, webhook notices,
+annotations. Payloads below are shaped like those Label Studio 1.23.2 sent here."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from app.integrations.label_studio_gateway import (
     ITEM_ID_FIELD,
     LabelStudioError,
     LSTask,
-    annotator_view_filters,
-    assignees_value,
+    annotation_from_payload,
     parse_webhook,
     tasks_to_import,
 )
@@ -32,26 +31,6 @@ ANNOTATION = {
 }
 
 
-def test_assignees_value_is_sorted_unique_and_delimited() -> None:
-    assert assignees_value(["ann3", "ann1", "ann3"]) == "|ann1|ann3|"
-    assert assignees_value([]) == ""
-
-
-@pytest.mark.parametrize("key", ["", "a|b", " ann1"])
-def test_keys_that_would_break_the_view_filter_are_refused(key: str) -> None:
-    with pytest.raises(ValueError, match="Annotator key"):
-        assignees_value([key])
-
-
-def test_view_filter_matches_the_key_between_delimiters() -> None:
-    [item] = annotator_view_filters("ann1")["items"]
-    assert (item["filter"], item["operator"], item["value"]) == (
-        "filter:tasks:data.assignees",
-        "contains",
-        "|ann1|",
-    )
-
-
 def test_tasks_to_import_skips_pushed_items_and_repeats() -> None:
     existing = [LSTask(1, {ITEM_ID_FIELD: "a"}), LSTask(2, {"text": "no item id"})]
     tasks = [{ITEM_ID_FIELD: "a"}, {ITEM_ID_FIELD: "b"}, {ITEM_ID_FIELD: "b"}]
@@ -64,20 +43,26 @@ def test_tasks_without_item_id_cannot_be_pushed_resumably() -> None:
         tasks_to_import([], [{"text": "orphan"}])
 
 
-def test_created_annotation_webhook_becomes_an_annotation() -> None:
+def test_created_annotation_webhook_is_only_a_notice_of_ids() -> None:
     body = {
         "action": "ANNOTATION_CREATED",
-        "annotation": ANNOTATION,
+        "annotation": {**ANNOTATION, "result": [{"forged": True}], "completed_by": 99},
         "task": {"id": 7, "data": {"text": "x", ITEM_ID_FIELD: "item-9"}},
         "project": {"id": 3, "title": "P"},
     }
 
-    event = parse_webhook(body)
+    notice = parse_webhook(body)
 
-    assert (event.action, event.project_id) == ("ANNOTATION_CREATED", 3)
-    annotation = event.annotation
+    assert (notice.action, notice.project_id) == ("ANNOTATION_CREATED", 3)
+    assert (notice.annotation_ids, notice.task_ids, notice.deleted) == ((41,), (7,), False)
+    assert not hasattr(notice, "annotation")  # nothing of the body's content is kept
+
+
+def test_an_annotation_label_studio_returns_becomes_the_workbench_value() -> None:
+    annotation = annotation_from_payload(ANNOTATION, {"text": "x", ITEM_ID_FIELD: "item-9"})
+
     assert (annotation.id, annotation.task_id, annotation.item_id) == (41, 7, "item-9")
-    assert (annotation.completed_by_id, annotation.completed_by_email) == (2, None)
+    assert annotation.completed_by_id == 2
     assert annotation.lead_time == 3.2
     assert annotation.created_at == datetime(2026, 11, 29, 2, 36, 3, 394474, tzinfo=UTC)
 
@@ -89,9 +74,9 @@ def test_deleted_annotations_webhook_lists_only_ids() -> None:
         "project": {"id": 3},
     }
 
-    event = parse_webhook(body)
+    notice = parse_webhook(body)
 
-    assert (event.annotation, event.deleted_annotation_ids) == (None, (5, 6))
+    assert (notice.annotation_ids, notice.task_ids, notice.deleted) == ((5, 6), (), True)
 
 
 def test_a_body_without_action_is_refused() -> None:
