@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         batches,
         dashboard,
         datasets,
+        deliveries,
         door,
         home,
         reports,
@@ -104,13 +105,17 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, home, admin, audit_views, datasets, api, webhooks, rules, batches,
-                   training, verification, dashboard, reports, door):
+                   training, verification, dashboard, reports, door, deliveries):
         app.register_blueprint(module.bp)
 
 
 def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: format_datetime(v, "medium") if v else "—"
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else "—"
+    from app.web.labels import quarantine_name, quarantine_text
+
+    app.jinja_env.globals["quarantine_text"] = quarantine_text
+    app.jinja_env.globals["quarantine_name"] = quarantine_name
     app.jinja_env.filters["percent"] = (
         lambda v, digits=1: format_percent(v, format=f"#,##0.{'0' * digits}%")
         if v is not None else "—"

@@ -49,7 +49,7 @@ def start_label_studio(env: dict[str, str]) -> str:
         check=True, env=env, cwd=ROOT, capture_output=True, text=True,
     ).stdout.strip().splitlines()
     url = output[-1].strip() if output else f"http://127.0.0.1:{LS_PORT}"
-    print(f"Label Studio: {url}  (admin@labelgate.local / {password})")
+    print(f"Label Studio (administrators only): {url}  admin@labelgate.local / {password}")
     return url
 
 

@@ -9,21 +9,26 @@ import click
 from flask.cli import AppGroup
 
 from app.cli import fail, run_service
-from app.services import assignment, batches, push, sync
+from app.services import accounts, assignment, batches, push, sync
 from app.services import qualifications as quals
 from app.services import users as user_service
-from app.services.label_studio import gateway_for
+from app.services.label_studio import gateway_by_server, gateway_for
 from app.services.rule_versions import active_version
 
 
 def _sync_round(batch_ref: str | None) -> None:
-    """Sync one batch, or every open one, each in its own transaction."""
+    """Sync one batch, or every open one, each in its own transaction; then take the Label
+    Studio accounts of people deactivated here out of Label Studio, if any remain."""
     refs = ([batch_ref] if batch_ref
             else run_service(lambda s: [b.id for b in sync.batches_to_sync(s)]))
     for ref in refs:
         name, report = run_service(lambda s, ref=ref: _sync_one(s, ref))
         click.echo(f"{name}: {report.created} new, {report.updated} updated, "
                    f"{report.deleted} deleted, {report.quarantined} quarantined")
+    if batch_ref is None:
+        done = run_service(lambda s: accounts.deactivate_pending(s, gateway_by_server()))
+        if done:
+            click.echo(f"{done} Label Studio accounts of deactivated people deactivated")
 
 
 def _sync_one(session, ref):

@@ -1,4 +1,9 @@
-"""`labelgate demo`: a demo organisation with one user per role."""
+"""`labelgate demo`: a demo organisation with one user per role, and work waiting for them.
+
+With Label Studio configured (as `make run` does), the demo batch is assigned and pushed, so
+an annotator who signs in finds their tasks at once; the seed ends by printing, for each
+person, the one address and the one password they need.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,18 @@ from sqlalchemy import select
 from app.cli import run_service
 from app.models import User
 from app.services import users as user_service
+
+# Where each role starts after signing in.
+LANDING = {
+    "admin": "/admin/users",
+    "rule_author": "/rules/",
+    "qa_lead": "/dashboard/",
+    "supervisor": "/supervision/",
+    "reviewer": "/my/reviews",
+    "arbitrator": "/arbitration/",
+    "annotator": "/my/work",
+    "auditor": "/reports/",
+}
 
 DEMO_USERS = (
     ("admin@demo.labelgate", "Ada Admin", "admin"),
@@ -75,12 +92,12 @@ def seed_work(session) -> list[str]:
         RuleVersion.status == VersionStatus.ACTIVE).where(
         RuleVersion.rule_set.has(key="response-quality")))
     for email, _name, role in DEMO_USERS:
-        if role != "annotator":
+        if role not in ("annotator", "reviewer"):
             continue
-        annotator = user_service.user_by_email(session, email)
-        if qualifications.current(session, annotator.id, version.rule_set_id,
+        person = user_service.user_by_email(session, email)
+        if qualifications.current(session, person.id, version.rule_set_id,
                                   version.major) is None:
-            qualifications.grant(session, annotator, version.rule_set, version.major,
+            qualifications.grant(session, person, version.rule_set, version.major,
                                  reason="demo seed: qualified without training, for a first look")
     if session.scalar(select(Batch.id).where(Batch.name == "demo-batch-1")) is None:
         raw = (Path(__file__).resolve().parent.parent / "demo" / "items.jsonl").read_bytes()
@@ -89,6 +106,40 @@ def seed_work(session) -> list[str]:
                              created_by_id=lead.id)
         notes.append("batch demo-batch-1 imported (12 items)")
     return notes
+
+
+def put_work_in_label_studio(session) -> list[str]:
+    """Assign the demo batch and push it to Label Studio, if one is configured. Idempotent."""
+    from app.models import Batch
+    from app.services import assignment, label_studio, push
+    from app.services.errors import ServiceError
+
+    batch = session.scalar(select(Batch).where(Batch.name == "demo-batch-1"))
+    if batch is None or not label_studio.has_server("default"):
+        return []
+    notes = []
+    made = assignment.assign_batch(session, batch, seed=2026)
+    if made:
+        notes.append(f"demo-batch-1: {made} tasks assigned to the demo annotators")
+    if batch.ls_project_id is None:
+        try:
+            pushed = push.push_batch(session, label_studio.gateway_for(batch), batch)
+        except ServiceError as err:
+            session.rollback()
+            return [*notes, f"demo-batch-1 not pushed to Label Studio: {err.message}"]
+        notes.append(f"demo-batch-1 pushed to Label Studio ({pushed} tasks)")
+    return notes
+
+
+def sign_in_table(rows: list[tuple[str, str, str]], base_url: str) -> list[str]:
+    """Return one line per person: role, name, the address to open, e-mail, password."""
+    names = {email: name for email, name, _role in DEMO_USERS}
+    lines = []
+    for email, role, password in rows:
+        address = f"{base_url}/login?next={LANDING.get(role, '/')}"
+        lines.append(f"  {role:<12} {names.get(email, email):<16} {address:<48} {email:<28} "
+                     f"{password}")
+    return lines
 
 
 def register(cli: AppGroup) -> None:
@@ -100,17 +151,27 @@ def register(cli: AppGroup) -> None:
         """Create one user per role (idempotent) and print their passwords."""
         created = run_service(seed_demo)
         path = credentials_file()
-        if created:
-            lines = [f"{email}\t{role}\t{password}" for email, role, password in created]
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write("\n".join(lines) + "\n")
-            path.chmod(0o600)
-        for note in run_service(seed_work):
-            click.echo(note)
-        click.echo("Demo users (e-mail, role, password):")
+        kept = {}
         if path.exists():
-            click.echo(path.read_text(encoding="utf-8").rstrip())
-        else:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.count("\t") == 2:
+                    email, role, password = line.split("\t")
+                    kept[email] = (email, role, password)
+        # A person made anew (an emptied database) has a new password: the old line goes.
+        kept.update({email: (email, role, pw) for email, role, pw in created})
+        if created:
+            path.write_text("".join("\t".join(row) + "\n" for row in kept.values()),
+                            encoding="utf-8")
+            path.chmod(0o600)
+        for note in run_service(seed_work) + run_service(put_work_in_label_studio):
+            click.echo(note)
+        if not kept:
             click.echo("(the demo users exist, but their passwords were not kept here)")
+            return
+        rows = list(kept.values())
+        click.echo("\nSign in with one address and one password (annotators and reviewers "
+                   "label right here, in the editor of the workbench):")
+        for line in sign_in_table(rows, current_app.config["PUBLIC_URL"].rstrip("/")):
+            click.echo(line)
 
     cli.add_command(group)

@@ -6,7 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from app.cli import run_service
+from app.services import accounts
 from app.services import users as user_service
+from app.services.label_studio import gateway_by_server
 
 
 def register(cli: AppGroup) -> None:
@@ -49,9 +51,16 @@ def register(cli: AppGroup) -> None:
     @click.option("--reason", default="", help="Why (kept in the audit trail).")
     def deactivate(email: str, reason: str) -> None:
         """End all access of EMAIL at once: sessions and tokens stop working."""
-        run_service(lambda s: user_service.deactivate_user(
-            s, user_service.user_by_email(s, email), reason=reason))
+        def action(session):
+            user = user_service.user_by_email(session, email)
+            user_service.deactivate_user(session, user, reason=reason)
+            return accounts.deactivate_accounts(session, user, gateway_by_server())
+
+        unreachable = run_service(action)
         click.echo(f"deactivated {email}")
+        for server in unreachable:
+            click.echo(f"Label Studio ({server}) could not be reached to deactivate the account "
+                       "there; `labelgate sync` will.", err=True)
 
     @group.command("list")
     def list_users() -> None:

@@ -373,6 +373,11 @@ class LabelStudioSdkGateway:
                 for annotation in task.get("annotations") or []
             ]
 
+    def accounts_by_email(self) -> dict[str, int]:
+        """Return every account's id by its (lower-case) e-mail address."""
+        with failures_as("list users"):
+            return {(u.email or "").lower(): int(u.id) for u in self._sdk.users.list()}
+
     def user_email(self, user_id: int) -> str | None:
         """Return the e-mail address of the account ``user_id``, or None when there is none."""
         with failures_as(f"read user {user_id}"):

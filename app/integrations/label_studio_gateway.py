@@ -161,6 +161,10 @@ class LabelStudioGateway(Protocol):
         """Return the e-mail address of the account ``user_id``, or None."""
         ...
 
+    def accounts_by_email(self) -> dict[str, int]:
+        """Return every account's id by its (lower-case) e-mail address."""
+        ...
+
     def ensure_user(self, email: str, first_name: str, password: str | None = None) -> int:
         """Return the id of the account for ``email``, creating one that can log in
         (administrators of Label Studio itself, and tests acting in Label Studio directly)."""

@@ -41,6 +41,18 @@ SCHEDULED_SECONDS = 60
 OUTAGE_DELAY = 5
 BACKOFF = (1, 4)  # seconds before the second and third tries
 _LAST_TRIGGER: dict[str, float] = {}
+_CONNECTIONS: dict[str, Redis] = {}
+
+
+def connection_for(app: Flask) -> Redis | None:
+    """Return this process's Redis client for the app's URL (one pool per process), or None
+    when the app runs without Redis."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    if url not in _CONNECTIONS:
+        _CONNECTIONS[url] = Redis.from_url(url, socket_connect_timeout=5)
+    return _CONNECTIONS[url]
 
 
 def keys(app: Flask) -> dict[str, str]:

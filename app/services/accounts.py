@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.integrations.label_studio_gateway import LabelStudioError, LabelStudioGateway
 from app.models import LabelStudioAccount, User, utcnow
 from app.services import audit
+from app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,29 @@ def link_account(session: Session, gateway: LabelStudioGateway, user: User,
     return ls_user_id
 
 
+def link_accounts(session: Session, gateway: LabelStudioGateway, users, server: str) -> int:
+    """Make sure each of `users` has an account on `server`; return how many were made.
+
+    Label Studio's user list is read once, not once per person.
+    """
+    linked = set(session.scalars(select(LabelStudioAccount.user_id).where(
+        LabelStudioAccount.ls_server == server)))
+    missing = [u for u in users if u.id not in linked]
+    if not missing:
+        return 0
+    existing = gateway.accounts_by_email()
+    for user in missing:
+        ls_user_id = existing.get(user.email.lower())
+        if ls_user_id is None:
+            ls_user_id = gateway.ensure_account(user.email, user.display_name)
+        session.add(LabelStudioAccount(user_id=user.id, ls_user_id=ls_user_id,
+                                       ls_server=server, email=user.email))
+        session.flush()
+        audit.record(session, "label_studio.link_account", "user", user.id,
+                     after={"ls_user_id": ls_user_id, "server": server})
+    return len(missing)
+
+
 def deactivate_accounts(session: Session, user: User, gateways) -> list[str]:
     """Take a deactivated person's accounts out of every Label Studio organization.
 
@@ -48,7 +72,7 @@ def deactivate_accounts(session: Session, user: User, gateways) -> list[str]:
             LabelStudioAccount.user_id == user.id, LabelStudioAccount.deactivated_at.is_(None))):
         try:
             gateways(account.ls_server).deactivate_account(account.ls_user_id)
-        except LabelStudioError as err:
+        except (LabelStudioError, ServiceError) as err:
             log.warning("could not deactivate %s on %s: %s", user.email, account.ls_server, err)
             failed.append(account.ls_server)
             continue

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import Batch, Dataset, Item
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.label_studio import server_for_kind
 from app.services.rule_versions import active_version, rule_set_of
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -138,7 +139,8 @@ def import_batch(session: Session, raw: bytes, *, source: str, dataset_name: str
         raise Conflict(_("A batch named “%(name)s” exists already.", name=name))
     batch = Batch(name=name, dataset_id=dataset.id, rule_version_id=version.id, kind=rules.kind,
                   item_count=len(accepted), source_filename=source[:300],
-                  source_sha256=hashlib.sha256(raw).hexdigest(), created_by_id=created_by_id)
+                  source_sha256=hashlib.sha256(raw).hexdigest(), created_by_id=created_by_id,
+                  ls_server=server_for_kind(rules.kind))
     session.add(batch)
     session.flush()
     overlaps = overlap_plan(len(accepted), rules.quality.overlap.fraction,
@@ -153,7 +155,7 @@ def import_batch(session: Session, raw: bytes, *, source: str, dataset_name: str
     audit.record(session, "batch.import", "batch", batch.id,
                  after={"name": name, "dataset": dataset.name, "rule_version": version.label,
                         "items": len(accepted), "source": source,
-                        "sha256": batch.source_sha256})
+                        "sha256": batch.source_sha256, "label_studio": batch.ls_server})
     return batch
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.integrations.label_studio_gateway import (
@@ -535,15 +536,14 @@ def _write(session: Session, gateway: LabelStudioGateway, user: User, unit_: Uni
     task.submitted_at, task.skip_reason, task.claim_until = now, skip_reason, None
     task.draft = result if unit_.kind == PRACTICE else None
     task.draft_at = None
-    report = _store(session, gateway, unit_, stored)
     audit.record(session, "door.skip" if cancelled else ("door.submit" if first else
                                                          "door.update"),
                  "door_task", task.id,
                  after={"unit": unit_.key, "kind": unit_.kind, "ls_annotation": stored.id,
                         "lead_time": lead, "rule_version": unit_.version.label,
-                        "reason": skip_reason, "quarantined": report.quarantined if report
-                        else None})
-    session.commit()
+                        "reason": skip_reason})
+    session.commit()  # the submission is Label Studio's now; the door knows it
+    _store(session, gateway, unit_, stored)
     return stored
 
 
@@ -556,8 +556,23 @@ def _recover(gateway: LabelStudioGateway, unit_: Unit, author: int) -> int | Non
 
 def _store(session: Session, gateway: LabelStudioGateway, unit_: Unit,
            stored: LSAnnotation) -> records.IngestReport | None:
+    """Store what Label Studio stored, in a transaction of its own.
+
+    Label Studio sends its webhook while it stores the annotation: the notice may be read
+    back and stored at the same moment. Whoever comes second finds the row (the unique
+    key refuses a second one) and, on this retry, leaves it as it is.
+    """
     if unit_.kind == PRACTICE:
         return None
     kind = records.ANNOTATIONS if unit_.kind == ANNOTATE else VERDICTS
-    return records.store(session, kind, unit_.batch, [stored], source="door",
-                         email_lookup=gateway.user_email)
+    for attempt in (1, 2):
+        try:
+            report = records.store(session, kind, unit_.batch, [stored],
+                                   source="door", email_lookup=gateway.user_email)
+            session.commit()
+            return report
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_babel import gettext as _
 
 from app.integrations.label_studio_gateway import LabelStudioGateway
@@ -49,8 +49,9 @@ def has_server(server: str, app: Flask | None = None) -> bool:
 
 
 def server_for_kind(kind: str, app: Flask | None = None) -> str:
-    """Return the server new work of a rule-set kind goes to."""
-    if kind == "security" and has_server(SECURITY_SERVER, app):
+    """Return the server new work of a rule-set kind goes to (outside an app: the default)."""
+    app = app or (current_app if has_app_context() else None)
+    if app is not None and kind == "security" and has_server(SECURITY_SERVER, app):
         return SECURITY_SERVER
     return DEFAULT_SERVER
 
@@ -76,6 +77,12 @@ def gateway(app: Flask | None = None, server: str = DEFAULT_SERVER) -> LabelStud
 
     cache[server] = connect(url, token)
     return cache[server]
+
+
+def gateway_by_server(app: Flask | None = None):
+    """Return a function giving the gateway of a server by name (for work on several)."""
+    app = app or current_app._get_current_object()
+    return lambda server: gateway(app, server)
 
 
 def gateway_for(work, app: Flask | None = None) -> LabelStudioGateway:

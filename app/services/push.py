@@ -16,8 +16,9 @@ from app.integrations.label_studio_gateway import (
     LSTask,
     tasks_to_import,
 )
-from app.models import Batch, Item, RuleVersion, utcnow
+from app.models import Assignment, Batch, Item, RuleVersion, User, utcnow
 from app.services import audit
+from app.services.accounts import link_accounts
 from app.services.errors import ServiceError
 from app.services.label_studio import webhook_secret, webhook_url
 from app.services.rule_versions import rule_set_of
@@ -83,6 +84,11 @@ def push_batch(
         batch.ls_webhook_id = gateway.ensure_webhook(
             project_id, webhook_url(batch.id), webhook_secret(batch.id)
         )
+        # Their accounts exist before their first submission (and can be deactivated).
+        annotators = session.scalars(select(User).join(Assignment, Assignment.user_id == User.id)
+                                     .where(Assignment.batch_id == batch.id,
+                                            Assignment.revoked_at.is_(None)).distinct()).all()
+        link_accounts(session, gateway, annotators, batch.ls_server)
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err

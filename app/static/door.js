@@ -78,8 +78,8 @@
   }
 
   function start() {
-    var interfaces = ["panel", "controls", "topbar", "side-column", "annotations:current",
-                      "edit-history"];
+    var interfaces = ["panel", "controls", "topbar", "annotations:current", "edit-history"];
+    if (boot.regions) { interfaces.push("side-column"); }  // the list of marked regions
     if (!boot.readOnly) { interfaces.push(boot.submitted ? "update" : "submit"); }
     editor = new window.LabelStudio("editor", {
       config: boot.config,

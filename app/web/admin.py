@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import User
+from app.services import accounts, label_studio
 from app.services import users as user_service
 from app.services.errors import ServiceError
 from app.web.access import allow
@@ -109,6 +110,9 @@ def deactivate(user_id: int):
         if target.id == g.user.id:
             raise ServiceError(_("You cannot deactivate your own account."))
         user_service.deactivate_user(db.session, target, reason=form.reason.data or "")
+        if accounts.deactivate_accounts(db.session, target, label_studio.gateway_by_server()):
+            flash(_("Access in the workbench ended. Label Studio could not be reached to "
+                    "deactivate the account there too; the next reconciliation will."), "error")
 
     return _change(user_id, ReasonForm(), action)
 

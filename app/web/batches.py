@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -164,6 +166,42 @@ def show(batch_id: int):
     return render_template("batches/show.html", batch=batch, version=version, counts=counts,
                            per_annotator=per_annotator, done=done, users=users,
                            jobs=recent_jobs, form=EmptyForm(), can_act=g.user.has_role(*LEADS))
+
+
+ANNOTATION_COLUMNS = ("ls_server", "ls_annotation_id", "ls_task_id", "item", "annotator",
+                      "rule_version", "lead_time", "was_cancelled", "created_at", "updated_at",
+                      "source", "quarantined", "quarantine_reason", "deleted_at", "result")
+
+
+@bp.route("/batches/<int:batch_id>/annotations.csv")
+@allow(*READERS)
+def annotations_csv(batch_id: int):
+    """Download every annotation of a batch as Label Studio holds it, with who, under which
+    rule version, how it was received and whether it counts (streamed, any size)."""
+    batch = _batch_or_404(batch_id)
+    version = db.session.get(RuleVersion, batch.rule_version_id).label
+    stmt = (select(Annotation, Item.external_id, User.email)
+            .join(Item, Item.id == Annotation.item_id)
+            .outerjoin(User, User.id == Annotation.user_id)
+            .where(Annotation.batch_id == batch.id).order_by(Annotation.ls_annotation_id))
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(ANNOTATION_COLUMNS)
+        for ann, item, email in db.session.execute(stmt.execution_options(yield_per=1000)):
+            writer.writerow(csv_row(
+                ann.ls_server, ann.ls_annotation_id, ann.ls_task_id, item, email or "",
+                version, ann.lead_time, ann.was_cancelled, ann.ls_created_at or "",
+                ann.ls_updated_at or "", ann.source, ann.quarantined,
+                ann.quarantine_reason or "", ann.deleted_at or "",
+                json.dumps(ann.result_raw, ensure_ascii=False, sort_keys=True)))
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=batch-{batch.id}-annotations.csv"})
 
 
 def _act(batch_id: int, action) -> Response:

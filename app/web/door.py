@@ -8,6 +8,7 @@ Label Studio is reachable from the browser but the editor's own files.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import (
@@ -37,6 +38,8 @@ ROLE_OF = {door.ANNOTATE: "annotator", door.REVIEW: "reviewer"}
 ENDPOINT_OF = {door.ANNOTATE: "door.annotate", door.REVIEW: "door.review",
                door.PRACTICE: "door.practice"}
 ASSET_MAX_AGE = 365 * 24 * 3600
+# Tags whose answers are regions (spans, boxes): only then the editor's region list shows.
+REGION_TAGS = re.compile(r"<(?:\w+)?Labels\b|<(?:Rectangle|Polygon|Ellipse|KeyPoint|Brush)\b")
 
 
 def bundle():
@@ -117,6 +120,7 @@ def _boot(kind: str, scope_id: int, unit: door.Unit, opened: dict, editor) -> di
     return {
         "unit": unit.key,
         "config": unit.label_config,
+        "regions": bool(REGION_TAGS.search(unit.label_config)),
         "data": unit.data,
         "result": opened["result"],
         "submitted": opened["submitted"],

@@ -19,6 +19,7 @@ ENTRIES = (
     ("datasets.index", _l("Datasets")),
     ("batches.index", _l("Batches")),
     ("batches.quarantine", _l("Quarantine")),
+    ("deliveries.index", _l("Failed deliveries")),
     ("training.qualifications", _l("Qualifications")),
     ("training.records", _l("Training records")),
     ("rules.index", _l("Labeling rules")),

@@ -12,7 +12,6 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
-from redis import Redis
 
 from app.extensions import csrf
 from app.integrations.label_studio_gateway import WEBHOOK_SECRET_HEADER, parse_webhook
@@ -25,18 +24,9 @@ from app.services.verification.verdicts import VERDICTS
 from app.web.access import public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
-_CONNECTIONS: dict[str, Redis] = {}
 csrf.exempt(bp)  # Authenticated by the per-batch secret header, not by a session.
 
 MAX_BODY = 5 * 1024 * 1024
-
-
-def _redis() -> Redis:
-    """Return this process's Redis client for the app's URL (one pool per process)."""
-    url = current_app.config["REDIS_URL"]
-    if url not in _CONNECTIONS:
-        _CONNECTIONS[url] = Redis.from_url(url, socket_connect_timeout=5)
-    return _CONNECTIONS[url]
 
 
 def _error(status: int, message: str):
@@ -67,8 +57,9 @@ def receive(kind: str, batch_id: int, expected_secret: str):
         return jsonify(status="ignored", action=parsed.action)
     notice = Notice.of(kind, batch_id, parsed)
     app = current_app._get_current_object()
-    if current_app.config.get("REDIS_URL"):
-        inbox.accept(app, _redis(), notice)
+    connection = inbox.connection_for(app)
+    if connection is not None:
+        inbox.accept(app, connection, notice)
         return jsonify(status="queued", action=parsed.action), 202
     if not inbox.handle(app, None, [notice.to_json()]):
         return _error(503, _("Label Studio or the database does not answer; the next "

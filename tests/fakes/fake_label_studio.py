@@ -265,6 +265,11 @@ class FakeLabelStudio:
         if user_id in self.state.accounts:
             self.state.accounts[user_id].member = False
 
+    def accounts_by_email(self) -> dict[str, int]:
+        """Return every account's id by its (lower-case) e-mail address."""
+        self._acting_user()
+        return {a.user.email: uid for uid, a in self.state.accounts.items()}
+
     def user_email(self, user_id: int) -> str | None:
         """Return the e-mail address of the account ``user_id``, or None."""
         account = self.state.accounts.get(user_id)

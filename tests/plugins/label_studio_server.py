@@ -145,3 +145,24 @@ def label_studio_gateway(label_studio_server: LabelStudioServer):
     from app.integrations.label_studio import connect
 
     return connect(label_studio_server.url, label_studio_server.token)
+
+
+@pytest.fixture(scope="session")
+def security_label_studio_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LabelStudioServer]:
+    """A second Label Studio for the session, standing for the one security data lives on."""
+    tool = load_server_tool()
+    run_dir = tmp_path_factory.mktemp("security-label-studio")
+    try:
+        tool.install(tool.DEFAULT_VENV)
+        template = migrated_template(tool, run_dir)
+        data_dir = run_dir / "data"
+        shutil.copytree(template, data_dir)
+        server = start_server(tool, data_dir, run_dir, "security")
+    except (tool.ServerError, OSError, RuntimeError, subprocess.SubprocessError) as error:
+        unavailable(str(error))
+    try:
+        yield LabelStudioServer(server.url, ADMIN_TOKEN, ADMIN_EMAIL, ADMIN_PASSWORD)
+    finally:
+        tool.stop_process(server.pid, timeout=30.0)

@@ -41,7 +41,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services import qualifications as quals
-from app.services.accounts import link_account
+from app.services.accounts import link_accounts
 from app.services.errors import Conflict, ServiceError
 from app.services.verification.plans import latest_plan
 from app.services.verification.units import annotator_ids, answers, rules_of
@@ -306,8 +306,8 @@ def push_reviews(
         project.ls_webhook_id = gateway.ensure_webhook(
             pid, review_webhook_url(batch.id), review_webhook_secret(batch.id)
         )
-        for uid in sorted({t.reviewer_id for t in tasks}):
-            link_account(session, gateway, session.get(User, uid), batch.ls_server)
+        verifiers = [session.get(User, uid) for uid in sorted({t.reviewer_id for t in tasks})]
+        link_accounts(session, gateway, verifiers, batch.ls_server)
     except LabelStudioError as err:
         session.rollback()
         raise ServiceError(str(err)) from err

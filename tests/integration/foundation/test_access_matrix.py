@@ -61,6 +61,10 @@ EXPECTED: dict[str, object] = {
     "batches.sync": {"qa_lead", "admin"},
     "batches.job_status": {"qa_lead", "admin", "supervisor", "auditor"},
     "batches.quarantine": {"qa_lead", "admin", "supervisor"},
+    "batches.annotations_csv": {"qa_lead", "admin", "supervisor", "auditor"},
+    "deliveries.index": {"qa_lead", "admin"},
+    "deliveries.retry": {"qa_lead", "admin"},
+    "deliveries.dismiss": {"qa_lead", "admin"},
     "batches.my_work": {"annotator"},
     # Verification (issue 7): leads act, readers look, each role has its own queue.
     "webhooks.label_studio_review": SECRET,

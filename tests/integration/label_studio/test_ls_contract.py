@@ -143,6 +143,7 @@ def test_the_administrator_writes_as_each_annotator_and_exports_name_them(
     assert gateway.ensure_account(emails["ann1"].upper(), "Ann One") == user_ids["ann1"]
     assert gateway.find_user_by_email(emails["ann1"]).first_name == "Ann One"
     assert gateway.user_email(user_ids["ann2"]) == emails["ann2"]
+    assert gateway.accounts_by_email()[emails["ann3"]] == user_ids["ann3"]
 
     since = datetime.now(UTC)
     made = {}

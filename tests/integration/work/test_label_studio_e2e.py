@@ -124,7 +124,9 @@ def test_annotations_from_three_annotators_arrive_and_nothing_is_lost(app, sessi
     assert len(rows) == len(work) + 1
     assert {r.rule_version_id for r in rows} == {version.id}
     by_source = {r.source for r in rows}
-    assert by_source == {"door", "webhook", "sync"}
+    # Through the door a submission is stored at once ("door"), unless Label Studio's own
+    # webhook, sent while it stores it, was read back first ("webhook"): the same record.
+    assert {"webhook", "sync"} <= by_source <= {"door", "webhook", "sync"}
     quarantined = [r for r in rows if r.quarantined]
     assert len(quarantined) == 1
     assert quarantined[0].quarantine_reason == "unknown_user"
