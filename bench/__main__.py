@@ -1,4 +1,5 @@
-"""Run the benchmarks: `python -m bench [qa|ls|load] [options]`; without a name, ls and load.
+"""Run the benchmarks: `python -m bench [qa|ls|load|door] [options]`; without a name, ls, load
+and door.
 
 The qa suite needs the reference packages of `.venv-ref` (see bench/qa/__main__.py) and runs
 when they are importable.
@@ -10,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 
-SUITES = ("qa", "ls", "load")
+SUITES = ("qa", "ls", "load", "door")
 
 
 def run_suite(suite: str, args: list[str]) -> int:

@@ -181,10 +181,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn(
-    target: str, env: dict[str, str], *, workers: int, threads: int, log: Path
+    target: str, env: dict[str, str], *, workers: int, threads: int, log: Path,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Serve a WSGI `target` with gunicorn on a free loopback port; stop it afterwards."""
-    port = free_port()
+    """Serve a WSGI `target` with gunicorn on `port` (or a free loopback port); stop it
+    afterwards."""
+    port = port or free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "--bind",

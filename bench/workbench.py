@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app import create_app
-from app.models import Assignment, Batch, Item, LabelStudioAccount, RuleVersion
+from app.models import Assignment, Batch, Item, LabelStudioAccount, RuleVersion, User
 from app.services import batches, datasets, qualifications, users
 from app.services.actor import Actor, acting_as
 from app.services.rule_versions import rule_set_of
@@ -83,17 +83,25 @@ def import_items(session: Session, n: int, name: str) -> Batch:
 def annotator_for_label_studio(
     session: Session, version: RuleVersion, ls_user_id: int, email: str, batch: Batch
 ):
-    """Create a qualified annotator linked to Label Studio user `ls_user_id`, given every item."""
-    user = users.create_user(
-        session,
-        f"annotator-{secrets.token_hex(3)}@bench.test",
-        "Bench annotator",
-        PASSWORD,
-        ["annotator"],
-    )
-    session.flush()
-    qualifications.grant(session, user, version.rule_set, version.major)
-    session.add(LabelStudioAccount(user_id=user.id, ls_user_id=ls_user_id, email=email))
+    """Give every item to the qualified annotator linked to Label Studio user `ls_user_id`
+    (made on first use: one Label Studio account belongs to one person)."""
+    account = session.scalar(select(LabelStudioAccount).where(
+        LabelStudioAccount.ls_server == batch.ls_server,
+        LabelStudioAccount.ls_user_id == ls_user_id))
+    if account is not None:
+        user = session.get(User, account.user_id)
+    else:
+        user = users.create_user(
+            session,
+            f"annotator-{secrets.token_hex(3)}@bench.test",
+            "Bench annotator",
+            PASSWORD,
+            ["annotator"],
+        )
+        session.flush()
+        qualifications.grant(session, user, version.rule_set, version.major)
+        session.add(LabelStudioAccount(user_id=user.id, ls_user_id=ls_user_id, email=email,
+                                       ls_server=batch.ls_server))
     item_ids = session.scalars(select(Item.id).where(Item.batch_id == batch.id)).all()
     session.execute(
         insert(Assignment),

@@ -52,7 +52,7 @@ from app.models import (
     VerificationRecord,
     utcnow,
 )
-from app.services import audit, records
+from app.services import audit, records, timing
 from app.services.accounts import link_account
 from app.services.errors import ServiceError
 from app.services.isolation import may_read_batch
@@ -518,15 +518,18 @@ def _write(session: Session, gateway: LabelStudioGateway, user: User, unit_: Uni
     lead = round(task.lead_seconds + max(0.0, visit), 3)
     cancelled = skip_reason is not None
     try:
-        author = link_account(session, gateway, user, unit_.ls_server)
-        existing = task.ls_annotation_id
-        if existing is None and interrupted:
-            existing = _recover(gateway, unit_, author)
-        if existing is None:
-            stored = gateway.create_annotation(unit_.ls_task_id, result, lead,
-                                               completed_by=author, was_cancelled=cancelled)
-        else:
-            stored = gateway.update_annotation(existing, result, lead, was_cancelled=cancelled)
+        with timing.spent("ls"):
+            author = link_account(session, gateway, user, unit_.ls_server)
+            existing = task.ls_annotation_id
+            if existing is None and interrupted:
+                existing = _recover(gateway, unit_, author)
+            if existing is None:
+                stored = gateway.create_annotation(unit_.ls_task_id, result, lead,
+                                                   completed_by=author,
+                                                   was_cancelled=cancelled)
+            else:
+                stored = gateway.update_annotation(existing, result, lead,
+                                                   was_cancelled=cancelled)
     except LabelStudioError as err:
         raise ServiceError(_("Label Studio did not store your answer (%(detail)s). Nothing "
                              "was lost: try again in a moment.", detail=err.detail[:200])) \

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.integrations.label_studio_gateway import LabelStudioGateway, WebhookNotice
-from app.models import Batch, Item, ReviewTask
+from app.models import Batch, DoorTask, Item, ReviewTask, utcnow
 from app.services import records
 from app.services.records import ANNOTATIONS, IngestReport, RecordKind
 from app.services.verification.verdicts import VERDICTS
@@ -83,6 +83,26 @@ def known_tasks(session: Session, kind: RecordKind, batch: Batch,
     return found
 
 
+def submitting(session: Session, kind: RecordKind, batch: Batch,
+               task_ids: Iterable[int]) -> set[int]:
+    """Return those of `task_ids` on which a submission through the door is under way."""
+    task_ids = sorted(set(task_ids))
+    if not task_ids:
+        return set()
+    now = utcnow()
+    if kind is ANNOTATIONS:
+        unit, prefix = (select(Item.ls_task_id, Item.id).where(
+            Item.batch_id == batch.id, Item.ls_task_id.in_(task_ids))), "item:"
+    else:
+        unit, prefix = (select(ReviewTask.ls_task_id, ReviewTask.id).where(
+            ReviewTask.batch_id == batch.id, ReviewTask.ls_task_id.in_(task_ids))), "review:"
+    by_key = {f"{prefix}{unit_id}": task for task, unit_id in session.execute(unit)}
+    busy = session.scalars(select(DoorTask.unit_key).where(
+        DoorTask.batch_id == batch.id, DoorTask.unit_key.in_(list(by_key)),
+        DoorTask.claim_until > now)).all()
+    return {by_key[key] for key in busy}
+
+
 def refresh(session: Session, gateway: LabelStudioGateway, kind: RecordKind, batch: Batch,
             notices: Iterable[Notice]) -> IngestReport:
     """Re-read from Label Studio what the notices name, and store it (one transaction's work).
@@ -96,9 +116,17 @@ def refresh(session: Session, gateway: LabelStudioGateway, kind: RecordKind, bat
         report.problems.append(f"batch {batch.id} has no Label Studio project for {kind.name}s")
         return report
     gone_asked = {i for n in notices if n.deleted for i in n.annotation_ids}
-    named = {t for n in notices if not n.deleted for t in n.task_ids}
+    # A creation the workbench already holds (the door stored it as Label Studio answered)
+    # tells nothing new; any later change comes with a notice of its own.
+    created = {i for n in notices if n.action == "ANNOTATION_CREATED" for i in n.annotation_ids}
+    held = records.held_ids(session, kind, batch, created)
+    named = {t for n in notices if not n.deleted and not (
+        n.action == "ANNOTATION_CREATED" and set(n.annotation_ids) <= held) for t in n.task_ids}
     tasks = known_tasks(session, kind, batch, named)
     report.unknown_task += len(named - tasks)
+    # Label Studio sends its notice while the door's submission on that task is under way;
+    # the door stores what Label Studio answers it, so reading the task now is work twice.
+    tasks -= submitting(session, kind, batch, tasks)
     tasks |= records.task_ids_of(session, kind, batch, gone_asked)
     ordered = sorted(tasks)
     exported = []

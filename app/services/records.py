@@ -16,6 +16,7 @@ here, the verdict kind in `app.services.verification.verdicts`.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -90,10 +91,11 @@ def cleaned(ann: LSAnnotation) -> LSAnnotation:
 
 
 class Context:
-    """What storing many records of one batch reads once: rows, people, qualifications.
+    """What storing records of one batch reads once: rows, people, qualifications, units.
 
-    `prefetch` reads the rows with the given ids, the server's linked accounts and the rule
-    set's qualifications in a few queries; a kind adds what it needs (`load`).
+    Reads are bounded by the records stored: each `store` call reads the rows, units and
+    assignments of its own records (`RecordKind.prepare`) in a few queries, and keeps them
+    for the next call on the same context (a sync stores a batch piece by piece).
     """
 
     def __init__(self, session: Session, kind: RecordKind, batch: Batch,
@@ -103,9 +105,7 @@ class Context:
         self.rules = rule_set_of(self.version)
         self.email_lookup = email_lookup
         self.rows: dict[int, Any] = {}
-        self.accounts = dict(session.execute(
-            select(LabelStudioAccount.ls_user_id, LabelStudioAccount.user_id).where(
-                LabelStudioAccount.ls_server == batch.ls_server)).all())
+        self.accounts: dict[int, int | None] = {}  # Label Studio account -> user, as read
         self.users: dict[int, User | None] = {}
         self._by_email: dict[int, User | None] = {}
         self._qualifications: dict[int, list[Qualification]] | None = None
@@ -118,6 +118,17 @@ class Context:
             self.rows.update((row.ls_annotation_id, row) for row in self.session.scalars(
                 select(model).where(model.ls_server == self.batch.ls_server,
                                     model.ls_annotation_id.in_(ids[start:start + 1000]))))
+
+    def add_accounts(self, ls_user_ids: Iterable[int | None]) -> None:
+        """Read which workbench users these Label Studio accounts belong to."""
+        ids = sorted({i for i in ls_user_ids if i is not None} - set(self.accounts))
+        for start in range(0, len(ids), 1000):
+            piece = ids[start:start + 1000]
+            self.accounts.update(dict.fromkeys(piece))
+            self.accounts.update(self.session.execute(
+                select(LabelStudioAccount.ls_user_id, LabelStudioAccount.user_id).where(
+                    LabelStudioAccount.ls_server == self.batch.ls_server,
+                    LabelStudioAccount.ls_user_id.in_(piece))).all())
 
     def user(self, ls_user_id: int | None) -> User | None:
         """Return the workbench user behind a Label Studio account: by link, else by e-mail."""
@@ -145,7 +156,7 @@ class Context:
         return any(q.in_force(at) for q in self._qualifications.get(user_id, ()))
 
 
-class RecordKind:
+class RecordKind(abc.ABC):
     """What storing one kind of record needs; see `AnnotationKind` and the verdict kind."""
 
     name: str
@@ -153,52 +164,57 @@ class RecordKind:
     audit_type: str
     acts = False  # whether a counted record sets something off (`counted`)
 
-    def context(self, session: Session, batch: Batch, ls_ids: Iterable[int],
+    def context(self, session: Session, batch: Batch, ls_ids: Iterable[int] = (),
                 email_lookup: EmailLookup | None = None) -> Context:
-        """Return a context with the rows of `ls_ids` and the kind's look-ups read."""
+        """Return a context for storing records of `batch` (rows of `ls_ids` read now)."""
         context = Context(session, self, batch, email_lookup)
         context.add_rows(ls_ids)
-        self.load(context)
+        self.start(context)
         return context
 
-    def load(self, context: Context) -> None:
-        """Read what this kind looks up for many records at once."""
+    def start(self, context: Context) -> None:  # noqa: B027 - an optional hook
+        """Set up the kind's look-up caches on a new context."""
 
+    def prepare(  # noqa: B027 - an optional hook
+            self, context: Context, annotations: list[LSAnnotation]) -> None:
+        """Read, in a few queries, what storing these records will look up."""
+
+    @abc.abstractmethod
     def project_id(self, session: Session, batch: Batch) -> int | None:
         """Return the Label Studio project holding this kind's records of `batch`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def unit(self, context: Context, ann: LSAnnotation):
         """Return the unit (item, review task) a record belongs to, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def authorship(self, context: Context, unit, user: User | None,
                    ann: LSAnnotation) -> Authorship:
         """Return what is known of the record's author when it was made."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def interpret(self, context: Context, ann: LSAnnotation) -> tuple[Any, str | None]:
         """Return the record's result read by the rules, and an error if it does not fit."""
-        raise NotImplementedError
 
     def new_row(self, batch: Batch, ann: LSAnnotation):
         """Return a new row for a record first seen."""
         return self.model(ls_annotation_id=ann.id, ls_server=batch.ls_server,
                           batch_id=batch.id, rule_version_id=batch.rule_version_id)
 
+    @abc.abstractmethod
     def fill(self, row, unit, user: User | None, ann: LSAnnotation, value, source: str) -> None:
         """Write the record's fields into its row."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def audit_entry(self, row, unit, user: User | None, context: Context) -> dict:
         """Return what the audit trail records of the stored record."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def audit_before(self, row) -> dict:
         """Return what the audit trail records of a row about to change."""
-        raise NotImplementedError
 
-    def counted(self, session: Session, context: Context, unit, row) -> None:
+    def counted(  # noqa: B027 - an optional hook
+            self, session: Session, context: Context, unit, row) -> None:
         """Do what a counted record sets off (verdicts act; annotations do nothing)."""
 
     @property
@@ -227,18 +243,35 @@ class AnnotationKind(RecordKind):
     model = Annotation
     audit_type = "annotation"
 
-    def load(self, context: Context) -> None:
+    def start(self, context: Context) -> None:
+        context.items, context.items_by_task, context.assigned = {}, {}, {}
+        context.seen_tasks, context.seen_items = set(), set()
+
+    def prepare(self, context: Context, annotations: list[LSAnnotation]) -> None:
         session, batch = context.session, context.batch
-        context.items, context.items_by_task = {}, {}
-        for item in session.scalars(select(Item).where(Item.batch_id == batch.id)):
-            context.items[item.id] = item
-            if item.ls_task_id is not None:
-                context.items_by_task[item.ls_task_id] = item
-        context.assigned = {}
-        for item_id, user_id, revoked_at in session.execute(
-                select(Assignment.item_id, Assignment.user_id, Assignment.revoked_at).where(
-                    Assignment.batch_id == batch.id, Assignment.role == "annotator")):
-            context.assigned[(item_id, user_id)] = revoked_at
+        tasks = sorted({a.task_id for a in annotations} - context.seen_tasks)
+        wanted = sorted({int(a.item_id) for a in annotations
+                         if a.item_id is not None and a.item_id.isdigit()}
+                        - context.seen_items)
+        context.seen_tasks.update(tasks)
+        new_items = []
+        for start in range(0, max(len(tasks), len(wanted)), 1000):
+            for item in session.scalars(select(Item).where(
+                    Item.batch_id == batch.id,
+                    Item.ls_task_id.in_(tasks[start:start + 1000])
+                    | Item.id.in_(wanted[start:start + 1000]))):
+                if item.id not in context.items:
+                    context.items[item.id] = item
+                    new_items.append(item.id)
+                if item.ls_task_id is not None:
+                    context.items_by_task[item.ls_task_id] = item
+        context.seen_items.update(wanted)
+        for start in range(0, len(new_items), 1000):
+            for item_id, user_id, revoked_at in session.execute(
+                    select(Assignment.item_id, Assignment.user_id, Assignment.revoked_at).where(
+                        Assignment.item_id.in_(new_items[start:start + 1000]),
+                        Assignment.role == "annotator")):
+                context.assigned[(item_id, user_id)] = revoked_at
 
     def project_id(self, session: Session, batch: Batch) -> int | None:
         return batch.ls_project_id
@@ -319,7 +352,10 @@ def store(session: Session, kind: RecordKind, batch: Batch,
     Rows and their audit events are written in bulk (one flush per thousand records).
     """
     annotations = list(annotations)
-    context = context or kind.context(session, batch, {a.id for a in annotations}, email_lookup)
+    context = context or kind.context(session, batch, (), email_lookup)
+    context.add_rows({a.id for a in annotations})
+    context.add_accounts(a.completed_by_id for a in annotations)
+    kind.prepare(context, annotations)
     now = now or utcnow()
     report, pending = IngestReport(), []
     for ann in annotations:
@@ -411,6 +447,16 @@ def known_ids(session: Session, kind: RecordKind, batch: Batch) -> set[int]:
     return set(session.scalars(select(model.ls_annotation_id).where(
         model.batch_id == batch.id, model.ls_server == batch.ls_server,
         model.deleted_at.is_(None))))
+
+
+def held_ids(session: Session, kind: RecordKind, batch: Batch, ls_ids: Iterable[int]) -> set[int]:
+    """Return those of `ls_ids` the batch already holds (deleted or not)."""
+    model, ids, found = kind.model, list(ls_ids), set()
+    for start in range(0, len(ids), 1000):
+        found.update(session.scalars(select(model.ls_annotation_id).where(
+            model.batch_id == batch.id, model.ls_server == batch.ls_server,
+            model.ls_annotation_id.in_(ids[start:start + 1000]))))
+    return found
 
 
 def task_ids_of(session: Session, kind: RecordKind, batch: Batch,

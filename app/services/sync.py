@@ -38,7 +38,6 @@ def sync_batch(session: Session, gateway: LabelStudioGateway,
         context = ANNOTATIONS.context(session, batch, (), gateway.user_email)
         present: set[int] = set()
         for piece in exported_pieces(session, gateway, batch):
-            context.add_rows({ann.id for ann in piece})
             report.merge(records.store(session, ANNOTATIONS, batch, piece, source="sync",
                                        context=context))
             present.update(ann.id for ann in piece)

@@ -8,7 +8,7 @@
   var message = document.getElementById("door-message");
   var sending = false;
   var lastDraft = JSON.stringify(boot.result || []);
-  var editor = null;
+  var store = null;  // the editor's store, handed over once it has loaded
 
   function say(text, bad) {
     message.textContent = text;
@@ -35,7 +35,7 @@
   }
 
   function current() {
-    var selected = editor && editor.annotationStore && editor.annotationStore.selected;
+    var selected = store && store.annotationStore && store.annotationStore.selected;
     return selected ? selected.serializeAnnotation() : null;
   }
 
@@ -81,23 +81,24 @@
     var interfaces = ["panel", "controls", "topbar", "annotations:current", "edit-history"];
     if (boot.regions) { interfaces.push("side-column"); }  // the list of marked regions
     if (!boot.readOnly) { interfaces.push(boot.submitted ? "update" : "submit"); }
-    editor = new window.LabelStudio("editor", {
+    new window.LabelStudio("editor", {
       config: boot.config,
       interfaces: interfaces,
       user: {id: boot.user.id, firstName: boot.user.firstName, lastName: "", username: ""},
       task: {id: 1, data: boot.data, annotations: [], predictions: []},
       onLabelStudioLoad: function (ls) {
-        var store = ls.annotationStore;
-        var annotation = store.addAnnotation(boot.submitted && !boot.isDraft
+        store = ls;
+        window.labelgateEditor = ls;
+        var annotations = ls.annotationStore;
+        var annotation = annotations.addAnnotation(boot.submitted && !boot.isDraft
           ? {pk: "1", userGenerate: false} : {userGenerate: true});
-        store.selectAnnotation(annotation.id);
+        annotations.selectAnnotation(annotation.id);
         if (boot.result && boot.result.length) { annotation.deserializeResults(boot.result); }
         if (boot.readOnly && annotation.setReadonly) { annotation.setReadonly(true); }
       },
       onSubmitAnnotation: function (ls, annotation) { send(annotation.serializeAnnotation()); },
       onUpdateAnnotation: function (ls, annotation) { send(annotation.serializeAnnotation()); }
     });
-    window.labelgateEditor = editor;
     window.setInterval(keepDraft, 5000);
   }
 

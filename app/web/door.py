@@ -8,7 +8,10 @@ Label Studio is reachable from the browser but the editor's own files.
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -20,7 +23,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -219,7 +221,7 @@ def editor_file(version: str, name: str):
     path = editor.path(name) if version == editor.version else None
     if path is None:
         abort(404)
-    return _cached(send_file(path, conditional=True))
+    return _cached(_file(path))
 
 
 @bp.route("/static/fonts/<name>")
@@ -232,7 +234,23 @@ def editor_font(name: str):
         abort(404)
     if path is None:
         abort(404)
-    return _cached(send_file(path, conditional=True))
+    return _cached(_file(path))
+
+
+_FILES: dict[Path, tuple[bytes, str]] = {}
+
+
+def _file(path: Path) -> Response:
+    """Answer with a bundle file, held in memory (the files of a version never change, and
+    an answer cut off by the browser leaves no open file behind)."""
+    if path not in _FILES:
+        body = path.read_bytes()
+        _FILES[path] = (body, hashlib.sha256(body).hexdigest()[:32])
+    body, etag = _FILES[path]
+    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 def _cached(response: Response) -> Response:

@@ -4,10 +4,12 @@
     .venv/bin/python -m bench.load --seconds 30 --no-write
 
 The workbench runs as deployed at scale, on loopback: gunicorn (2 workers × 4 threads) over
-a fresh PostgreSQL database with Redis, and one `labelgate worker` ingesting. One wrk posts
-Label Studio webhooks (a new annotation each) while another reads the dashboard and the
-batch pages as a signed-in QA lead. Afterwards the inbox is drained and every accepted
-annotation must be in the database; any non-2xx answer or socket error is a failure.
+a fresh PostgreSQL database with Redis, one `labelgate worker` draining the inbox, and a
+Label Studio of the run's own holding the annotations the deliveries name. One wrk posts
+Label Studio webhooks (a new notice each) while another reads the dashboard and the batch
+pages as a signed-in QA lead. Afterwards the inbox is drained: every annotation Label
+Studio holds for the batch must be stored and no notice set aside; any non-2xx answer or
+socket error is a failure.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from bench.environment import (
     BenchError,
     gunicorn,
+    label_studio,
     machine,
     machine_lines,
     postgres_database,
@@ -61,23 +64,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if results["passed"] else 1
 
 
-def _prepare(session, version):
-    """Two batches with an annotator and a QA lead; return the webhook bodies and page paths."""
+def _prepare(session, version, ls):
+    """Two batches with their annotations in Label Studio, an annotator and a QA lead; return
+    the webhook bodies and page paths."""
+    import httpx
+
     from app.services import users
     from bench import workbench
     from bench.ls import loadgen
 
+    me = httpx.get(f"{ls.url}/api/current-user/whoami", timeout=30,
+                   headers={"Authorization": f"Token {ls.token}"}).json()
     batches = [workbench.import_items(session, 1000, f"load-{n}") for n in (1, 2)]
+    annotated = []
     for batch in batches:
-        workbench.annotator_for_label_studio(
-            session, version, 9001 + batch.id, f"load{batch.id}@bench.test", batch
-        )
+        workbench.annotator_for_label_studio(session, version, int(me["id"]), me["email"],
+                                             batch)
+        annotated.append(loadgen.annotated_in_label_studio(session, ls, version, batch,
+                                                           int(me["id"])))
     users.create_user(session, "reader@bench.test", "Reader", workbench.PASSWORD, ["qa_lead"])
     session.commit()
-    items = loadgen.pushed_looking(session, batches[0])
-    loadgen.pushed_looking(session, batches[1])
     bodies = loadgen.WebhookBodies(
-        batches[0], items, workbench.ls_result(version), ls_user=9001 + batches[0].id
+        batches[0], annotated[0], workbench.ls_result(version), ls_user=int(me["id"])
     )
     paths = [
         "/dashboard/",
@@ -103,13 +111,16 @@ def run(args: argparse.Namespace, log) -> dict:
         tempfile.TemporaryDirectory(prefix="labelgate-load-") as tmp,
         postgres_database() as url,
         redis_queue() as (redis_url, queue),
+        label_studio(Path(tmp)) as ls,
     ):
         work = Path(tmp)
-        app = workbench.bench_app(url, REDIS_URL=redis_url, JOBS_QUEUE=queue)
+        app = workbench.bench_app(url, REDIS_URL=redis_url, JOBS_QUEUE=queue,
+                                  LABEL_STUDIO_URL=ls.url, LABEL_STUDIO_API_KEY=ls.token)
         with db.new_session() as session:
             version = workbench.active_rules(session)
-            batch, bodies, paths = _prepare(session, version)
+            batch, bodies, paths = _prepare(session, version, ls)
             batch_id = batch.id
+            held = len(bodies.items)
 
         def stored() -> int:
             with db.new_session() as fresh:
@@ -122,6 +133,8 @@ def run(args: argparse.Namespace, log) -> dict:
             "LABELGATE_REDIS_URL": redis_url,
             "LABELGATE_JOBS_QUEUE": queue,
             "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
+            "LABELGATE_LABEL_STUDIO_URL": ls.url,
+            "LABELGATE_LABEL_STUDIO_API_KEY": ls.token,
         }
         with (
             worker(env, work / "worker.log"),
@@ -148,23 +161,28 @@ def run(args: argparse.Namespace, log) -> dict:
             )
             drain_s = wait_drained(app, redis_url, timeout=3600)
         count = stored()
+        from app.models import DeadLetter
+
+        with db.new_session() as fresh:
+            dead = fresh.scalar(select(func.count(DeadLetter.id)))
         hooks, reads = figures["hooks"], figures["reads"]
         errors = sum(f["non_2xx"] + f["socket_errors"] for f in (hooks, reads))
-        lost = max(0, hooks["ok"] - count)
+        lost = max(0, held - count)
         results.update(
             hooks=hooks,
             reads=reads,
             drain_s=drain_s,
             stored=count,
+            held=held,
+            dead_letters=dead,
             errors=errors,
             lost=lost,
-            extra=count - hooks["ok"],
             paths=paths,
-            passed=errors == 0 and lost == 0,
+            passed=errors == 0 and lost == 0 and dead == 0,
         )
         log(
-            f"stored {count} for {hooks['ok']} accepted; {errors} errors; drained in "
-            f"{drain_s:.0f} s"
+            f"stored {count} of the {held} Label Studio holds, for {hooks['ok']} accepted "
+            f"notices; {dead} dead letters; {errors} errors; drained in {drain_s:.0f} s"
         )
     return results
 
@@ -208,7 +226,7 @@ def render(r: dict) -> str:
     """Return the markdown of the load section."""
     s, h, rd = r["settings"], r["hooks"], r["reads"]
     rows = [
-        ("webhook deliveries (POST, a new annotation each)", h, s["hook_connections"]),
+        ("webhook deliveries (POST, a new notice each)", h, s["hook_connections"]),
         ("dashboard and batch pages (GET, signed in)", rd, s["read_connections"]),
     ]
     lines = [
@@ -230,13 +248,14 @@ def render(r: dict) -> str:
             f"{f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms | {f['p99_ms']:.1f} ms | "
             f"{f['non_2xx'] + f['socket_errors']} |"
         )
-    verdict = "no error and no lost annotation" if r["passed"] else "**FAILED**"
+    verdict = ("no error, no lost annotation, no notice set aside" if r["passed"]
+               else "**FAILED**")
     lines += [
         "",
-        f"- Result: {verdict}. {h['ok']:,} deliveries accepted (202), "
-        f"{r['stored']:,} annotations stored after the inbox drained "
-        f"({r['drain_s']:.0f} s after the load stopped); {r['extra']} more than "
-        "counted, the requests still in flight when wrk stopped.",
+        f"- Result: {verdict}. {h['ok']:,} notices accepted (202) and handled by re-reading "
+        f"the tasks they name ({r['drain_s']:.0f} s after the load stopped the inbox was "
+        f"empty); {r['stored']:,} annotations stored, every one of the {r['held']:,} Label "
+        f"Studio holds for the batch; {r['dead_letters']} dead letters.",
         f"- Pages read in turn: {', '.join(f'`{p}`' for p in r['paths'])}.",
     ]
     return "\n".join(lines)

@@ -118,6 +118,7 @@ def run(args: argparse.Namespace, log) -> dict:
                     app,
                     url,
                     version,
+                    ls,
                     seconds=args.seconds,
                     connections=args.connections,
                     workers=args.workers,
@@ -220,17 +221,17 @@ def _webhook_details(w: dict) -> list[str]:
     )
     c = w["concurrent"]
     out.append(
-        f"- The webhook answers 202 once the delivery is in Redis; a `labelgate worker` "
-        f"then ingested the {w['accepted']:,} accepted deliveries ({w['drained']:,} "
-        f"annotations stored, {max(0, w['accepted'] - w['drained'])} lost) in "
-        f"{w['drain_s']:.0f} s "
-        f"({w['drained'] / max(w['drain_s'], 0.001):.0f} per second)."
+        f"- The webhook answers 202 once the notice is in Redis; a `labelgate worker` then "
+        f"handled the {w['accepted']:,} accepted notices, re-reading the tasks they name "
+        f"from Label Studio, in {w['drain_s']:.0f} s "
+        f"({w['accepted'] / max(w['drain_s'], 0.001):.0f} notices per second): "
+        f"{w['drained']:,} annotations stored, every one of the {w['held']:,} Label Studio "
+        f"holds for the batch, {w['dead_letters']} dead letters."
     )
     out.append(
-        f"- With that worker ingesting on the same two cores during the run: "
+        f"- With that worker draining on the same two cores during the run: "
         f"{c['rps']:.0f} requests/s ({w['concurrent_ratio']:.0%} of bare Flask), "
-        f"p99 {c['p99_ms']:.1f} ms; {c['stored']:,} stored for {c['ok']:,} accepted "
-        f"(requests in flight when wrk stopped are stored too)."
+        f"p99 {c['p99_ms']:.1f} ms."
     )
     return out
 

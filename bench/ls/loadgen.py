@@ -1,8 +1,11 @@
 """Load with wrk on loopback: Label Studio webhook bodies with a new annotation id per request.
 
-Each wrk thread numbers its requests, so every delivery is a new annotation (a repeated id
-would hit the cheap "unchanged" path and flatter the workbench). A Lua `done` hook prints the
-latency percentiles wrk's own summary leaves out (p95).
+A delivery is a notice: the workbench re-reads the task it names from Label Studio. The
+bodies name the tasks of a batch whose annotations were made in a real Label Studio
+(`annotated_in_label_studio`), so the worker's reads find them. Each wrk thread numbers its
+requests, so no notice names an annotation the workbench already holds (that would hit the
+cheap "held" path and flatter the workbench). A Lua `done` hook prints the latency
+percentiles wrk's own summary leaves out (p95).
 """
 
 from __future__ import annotations
@@ -23,21 +26,22 @@ from app.models import Batch, Item
 from app.services.label_studio import webhook_secret
 from bench.environment import BenchError, gunicorn
 
-FAKE_PROJECT = 770000
 WRK_THREADS = 2
 # Each measured run numbers its annotations from its own base, so no id repeats across runs
 # (a repeat is "unchanged" and stores nothing). Thread t adds t * 1e8.
 ID_SPAN = 2_000_000  # runs * ID_SPAN stays below the 1e8 between threads
 
 
-def pushed_looking(session, batch: Batch) -> list[Item]:
-    """Mark a batch pushed to a made-up project with task ids, without Label Studio."""
-    batch.ls_project_id, batch.state = FAKE_PROJECT + batch.id, "annotating"
-    items = session.scalars(select(Item).where(Item.batch_id == batch.id).order_by(Item.id)).all()
-    for offset, item in enumerate(items):
-        item.ls_task_id = 50_000_000 + batch.id * 100_000 + offset
-    session.commit()
-    return items
+def annotated_in_label_studio(session, ls, version, batch: Batch, ls_user: int) -> list[Item]:
+    """Give the batch a project in the real Label Studio `ls`, one annotation per task made
+    there by `ls_user` (bulk import); return the items with their task ids."""
+    from app.integrations.label_studio import connect
+    from bench.ls.scenarios import _annotated_project, _client
+
+    gateway = connect(ls.url, ls.token, timeout=3600)
+    with _client(ls) as client:
+        _annotated_project(session, gateway, client, batch, version, ls_user)
+    return session.scalars(select(Item).where(Item.batch_id == batch.id).order_by(Item.id)).all()
 
 
 @dataclass

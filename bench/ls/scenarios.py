@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.integrations.label_studio import connect
-from app.models import Annotation, Item
+from app.models import Annotation, DeadLetter, Item
 from app.services import push, sync
 from app.services.actor import Actor, acting_as
-from app.services.push import _task_data
+from app.services.push import task_data
 from app.services.rule_versions import rule_set_of
 from bench import workbench
 from bench.environment import LabelStudio, redis_queue, wait_drained, worker
@@ -36,7 +36,7 @@ def _client(ls: LabelStudio) -> httpx.Client:
 def _tasks_of(session, batch, version) -> list[dict]:
     names = [f.name for f in rule_set_of(version).fields]
     items = session.scalars(select(Item).where(Item.batch_id == batch.id).order_by(Item.id))
-    return [_task_data(item, [], names) for item in items]
+    return [task_data(item, names) for item in items]
 
 
 def push_vs_bulk_import(app, ls: LabelStudio, version, n: int, log) -> dict:
@@ -94,7 +94,7 @@ def _annotated_project(session, gateway, client, batch, version, ls_user: int) -
         chunk = items[start : start + 10000]
         payload = [
             {
-                "data": _task_data(item, [], names),
+                "data": task_data(item, names),
                 "annotations": [{"result": result, "lead_time": 4.5, "completed_by": ls_user}],
             }
             for item in chunk
@@ -206,6 +206,7 @@ def webhook_vs_bare(
     app,
     database_url: str,
     version,
+    ls: LabelStudio,
     *,
     seconds: int,
     connections: int,
@@ -222,9 +223,12 @@ def webhook_vs_bare(
     """
     with db.new_session() as session:
         batch = workbench.import_items(session, 1000, "webhook-rps")
-        workbench.annotator_for_label_studio(session, version, 9001, "hook@bench.test", batch)
-        items = loadgen.pushed_looking(session, batch)
-        bodies = loadgen.WebhookBodies(batch, items, workbench.ls_result(version), ls_user=9001)
+        with _client(ls) as client:
+            me = client.get("/api/current-user/whoami").json()
+        workbench.annotator_for_label_studio(session, version, int(me["id"]), me["email"], batch)
+        items = loadgen.annotated_in_label_studio(session, ls, version, batch, int(me["id"]))
+        bodies = loadgen.WebhookBodies(batch, items, workbench.ls_result(version),
+                                       ls_user=int(me["id"]))
         batch_id = batch.id
     load = {"seconds": seconds, "connections": connections}
     with redis_queue() as (redis_url, queue):
@@ -233,6 +237,8 @@ def webhook_vs_bare(
             "LABELGATE_REDIS_URL": redis_url,
             "LABELGATE_JOBS_QUEUE": queue,
             "LABELGATE_SECRET_KEY": app.config["SECRET_KEY"],
+            "LABELGATE_LABEL_STUDIO_URL": ls.url,
+            "LABELGATE_LABEL_STUDIO_API_KEY": ls.token,
         }
         app.config.update(REDIS_URL=redis_url, JOBS_QUEUE=queue)
         run = WebhookRun(
@@ -250,7 +256,10 @@ def webhook_vs_bare(
         with worker(env, work / "worker.log"):
             drain_s = wait_drained(app, redis_url, timeout=3600)
             drained = run.stored() - before
-            log(f"drained {drained} deliveries in {drain_s:.1f} s")
+            with db.new_session() as fresh:
+                dead = fresh.scalar(select(func.count(DeadLetter.id)))
+            log(f"drained the inbox in {drain_s:.1f} s: {drained} annotations stored, "
+                f"{dead} dead letters")
             concurrent = run.measure(
                 "webhook with a worker ingesting alongside",
                 "app.wsgi:app",
@@ -266,6 +275,8 @@ def webhook_vs_bare(
         "rounds": rounds,
         "accepted": sum(f["ok"] + f["warm_ok"] for f in rounds["webhook"]),
         "drained": drained,
+        "held": len(items),
+        "dead_letters": dead,
         "drain_s": drain_s,
         "concurrent": concurrent,
         "concurrent_ratio": concurrent["rps"] / bare["rps"],

@@ -51,7 +51,8 @@ class VerdictKind(RecordKind):
     audit_type = "verification"
     acts = True
 
-    def load(self, context: Context) -> None:
+    def start(self, context: Context) -> None:
+        # A batch's review tasks are a sample of it: few enough to read whole, once.
         session, batch = context.session, context.batch
         context.tasks = {t.id: t for t in session.scalars(
             select(ReviewTask).where(ReviewTask.batch_id == batch.id))}

@@ -218,3 +218,60 @@ def test_webhooks_queue_in_redis_and_a_worker_ingests_every_one_even_an_interrup
 
 def _item_of(batch, annotation):
     return next(i for i in batch.items if i.ls_task_id == annotation.task_id)
+
+
+def test_a_poison_notice_becomes_a_dead_letter_while_the_next_one_is_stored_within_seconds(
+    app, session, workers, redis_queue, label_studio_server, label_studio_gateway
+):
+    import time
+
+    from app.models import Annotation, DeadLetter
+    from app.services.label_studio import webhook_secret
+    from app.services.rule_versions import rule_set_of
+    from tests.integration.faults.fault_data import made_in_label_studio, pushed_to
+
+    gateway = label_studio_gateway
+    app.config["LABEL_STUDIO_GATEWAY"] = gateway
+    workers.use_label_studio(label_studio_server.url, label_studio_server.token)
+    broken, version = pushed_to(app, session, gateway, 2, name=f"broken-{redis_queue.queue}")
+    from app.services import batches, push
+
+    fine = batches.import_batch(session, jsonl(quality_items(2, start=50)), source="f.jsonl",
+                                dataset_name="prompts", rule_set_key="response-quality",
+                                batch_name=f"fine-{redis_queue.queue}")
+    session.commit()
+    with app.app_context():
+        push.push_batch(session, gateway, fine)
+    session.commit()
+    rules = rule_set_of(version)
+    try:
+        _made, poison = made_in_label_studio(gateway, broken, broken.items[0], rules)
+        gateway.delete_project(broken.ls_project_id)  # an administrator deleted its project
+        client = app.test_client()
+        answer = client.post(f"/webhooks/label-studio/{broken.id}", json=poison,
+                             headers={"X-Labelgate-Secret": webhook_secret(broken.id, app)})
+        assert answer.status_code == 202
+        workers.start()
+        valid, body = made_in_label_studio(gateway, fine, fine.items[0], rules)
+        sent = time.monotonic()
+        answer = client.post(f"/webhooks/label-studio/{fine.id}", json=body,
+                             headers={"X-Labelgate-Secret": webhook_secret(fine.id, app)})
+        assert answer.status_code == 202
+
+        def stored():
+            session.expire_all()
+            return session.scalar(select(Annotation.id).where(
+                Annotation.ls_annotation_id == valid.id))
+
+        wait_for(stored, timeout=30, interval=0.2, what=f"the valid notice\n{workers.logs()}")
+        assert time.monotonic() - sent < 15  # not held back by the poison before it
+
+        def set_aside():
+            session.expire_all()
+            return session.scalars(select(DeadLetter)).all()
+
+        [letter] = wait_for(set_aside, timeout=60, interval=0.5,
+                            what=f"the dead letter\n{workers.logs()}")
+        assert letter.batch_id == broken.id and letter.attempts == 3 and "404" in letter.error
+    finally:
+        gateway.delete_project(fine.ls_project_id)
