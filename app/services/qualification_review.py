@@ -60,9 +60,7 @@ def check_suspensions(session: Session, outcomes: OutcomeSource = verified_outco
     confidence, below the rule set's target."""
     now = utcnow()
     suspended, checked = [], 0
-    rows = session.scalars(select(Qualification).where(
-        Qualification.status == quals.QualificationStatus.VALID,
-        Qualification.ended_at.is_(None), Qualification.valid_until > now)).all()
+    rows = session.scalars(select(Qualification).where(Qualification.in_force(now))).all()
     for record in rows:
         version = session.scalar(select(RuleVersion).where(
             RuleVersion.rule_set_id == record.rule_set_id,

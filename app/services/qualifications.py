@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -12,17 +11,12 @@ from sqlalchemy.orm import Session
 from app.models import Qualification, RuleSetRecord, User, utcnow
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
+from workflow import QualificationStatus
+
+__all__ = ["QualificationStatus", "current", "end", "grant", "qualified_user_ids",
+           "rule_set_by_key"]
 
 DEFAULT_VALID_DAYS = 180
-
-
-class QualificationStatus(enum.StrEnum):
-    """A qualification is valid until it expires, lapses, is suspended or revoked."""
-
-    VALID = "valid"
-    LAPSED = "lapsed"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
 
 
 def rule_set_by_key(session: Session, key: str) -> RuleSetRecord:
@@ -58,40 +52,23 @@ def grant(session: Session, user: User, rule_set: RuleSetRecord, major_version: 
 def current(session: Session, user_id: int, rule_set_id: int, major_version: int, *,
             at: datetime | None = None) -> Qualification | None:
     """Return the qualification in force at `at` (default now), or None."""
-    at = at or utcnow()
     return session.scalar(
         select(Qualification).where(
             Qualification.user_id == user_id,
             Qualification.rule_set_id == rule_set_id,
             Qualification.major_version == major_version,
-            Qualification.granted_at <= at,
-            Qualification.valid_until > at,
-            # Ended ones count up to their end; an end without a time counts as ended now.
-            (Qualification.ended_at.is_(None) & (Qualification.status == QualificationStatus.VALID))
-            | (Qualification.ended_at > at),
+            Qualification.in_force(at or utcnow()),
         ).order_by(Qualification.granted_at.desc()).limit(1)
     )
 
 
-def in_force(qualification: Qualification, at: datetime) -> bool:
-    """Tell whether a loaded qualification was in force at `at` (as `current` selects)."""
-    if not qualification.granted_at <= at < qualification.valid_until:
-        return False
-    if qualification.ended_at is None:
-        return qualification.status == QualificationStatus.VALID
-    return qualification.ended_at > at
-
-
 def qualified_user_ids(session: Session, rule_set_id: int, major_version: int) -> set[int]:
     """Return the ids of users qualified now for a rule set's major version."""
-    now = utcnow()
     return set(session.scalars(
         select(Qualification.user_id).where(
             Qualification.rule_set_id == rule_set_id,
             Qualification.major_version == major_version,
-            Qualification.status == QualificationStatus.VALID,
-            Qualification.valid_until > now,
-            Qualification.ended_at.is_(None),
+            Qualification.in_force(utcnow()),
         )
     ))
 

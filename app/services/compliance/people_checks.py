@@ -35,6 +35,7 @@ from app.services.qualification_review import assessor_report
 from labeling_rules import load_rule_set
 from training_modules import TOPIC_IDS, modules_for
 from training_modules.errors import TrainingError
+from workflow import QualificationStatus
 
 RECORDS = Evidence("training.records")
 QUALIFICATIONS = Evidence("training.qualifications")
@@ -127,9 +128,7 @@ def _valid_now(now):
         Qualification.user_id == Assignment.user_id,
         Qualification.rule_set_id == RuleVersion.rule_set_id,
         Qualification.major_version == RuleVersion.major,
-        Qualification.status == "valid",
-        Qualification.ended_at.is_(None),
-        Qualification.valid_until > now,
+        Qualification.in_force(now),
     )
 
 
@@ -159,7 +158,7 @@ def check_p3(session: Session, scope: Scope) -> RequirementStatus:
     expired = count(
         session,
         select(func.count(Qualification.id)).where(
-            Qualification.status == "valid", Qualification.valid_until <= now
+            Qualification.status == QualificationStatus.VALID, Qualification.valid_until <= now
         ),
     )
     facts = {"qualifications": counts, "expired": expired, "assigned_unqualified": unqualified}

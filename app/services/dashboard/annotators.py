@@ -28,6 +28,7 @@ from app.services.dashboard.filters import DashboardFilter
 from app.services.dashboard.sql import as_date, day, grouped_quantiles, week_start
 from app.services.verification.units import counted
 from qa.accuracy import proportion_ci
+from workflow import QualificationStatus
 
 JUDGED = ("sample", "re_review")  # second reviews judge the reviewer, not the annotator
 CI_METHOD = "wilson"
@@ -180,7 +181,7 @@ def _qualifications(session, flt, user_ids) -> dict[int, tuple[str, object]]:
     now, found = utcnow(), {}
     for q in session.scalars(stmt):
         state = q.status
-        if state == "valid" and q.ended_at is None and q.valid_until <= now:
+        if state == QualificationStatus.VALID and q.ended_at is None and not q.in_force(now):
             state = "expired"
         found[q.user_id] = (state, q.valid_until)
     return found

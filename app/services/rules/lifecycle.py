@@ -12,6 +12,7 @@ from app.models import Qualification, RuleSetRecord, RuleVersion, User, VersionS
 from app.services import audit
 from app.services.errors import Conflict, Forbidden
 from app.services.rules.lookup import ACTIVATORS, APPROVERS, semver, status_name
+from workflow import QualificationStatus
 
 LAPSE_REASON = "rule set {key} changed to major version {major}: retraining required"
 
@@ -184,22 +185,22 @@ def _lapse_qualifications(session: Session, version: RuleVersion) -> int:
         .where(
             Qualification.rule_set_id == version.rule_set_id,
             Qualification.major_version < version.major,
-            Qualification.status == "valid",
+            Qualification.status == QualificationStatus.VALID,
             Qualification.ended_at.is_(None),
         )
         .order_by(Qualification.id)
     ).all()
     now = utcnow()
     for qualification in stale:
-        qualification.status, qualification.ended_at = "lapsed", now
+        qualification.status, qualification.ended_at = QualificationStatus.LAPSED, now
         qualification.reason = reason
         audit.record(
             session,
             "qualification.lapsed",
             "qualification",
             qualification.id,
-            before={"status": "valid"},
-            after={"status": "lapsed"},
+            before={"status": str(QualificationStatus.VALID)},
+            after={"status": str(QualificationStatus.LAPSED)},
             reason=reason,
             rule_set=key,
             major=qualification.major_version,

@@ -30,6 +30,7 @@ from app.services.verification import plans
 from app.services.verification.units import rules_of
 from qa.accuracy import proportion_ci
 from qa.sampling import SPRT
+from workflow import BatchEvent, next_state
 
 CONFIDENCE = 0.95
 CI_METHOD = "wilson"
@@ -123,7 +124,7 @@ def void_batch(session: Session, batch: Batch, *, record: VerificationRecord) ->
         )
     session.add(decision)
     before = batch.state
-    batch.state = BatchState.VOID
+    batch.state = next_state(batch.state, BatchEvent.VOID)
     session.flush()
     audit.record(
         session,
@@ -302,11 +303,11 @@ def _record(
     )
     session.add(row)
     before = batch.state
-    batch.state = {
-        "accepted": BatchState.ACCEPTED,
-        "rejected": BatchState.REJECTED,
-        "void": BatchState.VOID,
-    }[decision]
+    batch.state = next_state(batch.state, {
+        "accepted": BatchEvent.ACCEPT,
+        "rejected": BatchEvent.REJECT,
+        "void": BatchEvent.VOID,
+    }[decision])
     session.flush()
     audit.record(
         session,

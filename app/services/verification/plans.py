@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.models import (
     Batch,
     BatchDecision,
-    BatchState,
     Correction,
     SwitchingState,
     VerificationPlan,
@@ -43,9 +42,10 @@ from qa.sampling import (
     sample_size_for_accuracy,
     stratified_sample,
 )
+from workflow import BatchEvent, next_state
+from workflow.batches import admits
 
 CONSUMER_RISK = 0.10  # the β at which the limiting quality of an ISO plan is stated
-PLANNABLE = (BatchState.ANNOTATING, BatchState.VERIFYING, BatchState.REJECTED)
 
 
 @dataclass
@@ -272,7 +272,7 @@ def draw_sample(all_units: list[Unit], terms: Terms, seed: int) -> tuple[list[li
 
 def _check_plannable(session: Session, batch: Batch) -> int:
     """Return the round the next plan will be, or raise saying why none may be drawn."""
-    if batch.state not in PLANNABLE:
+    if not admits(batch.state, BatchEvent.DRAW_PLAN):
         raise Conflict(
             _(
                 "Batch %(batch)s is %(state)s: only a batch being annotated or "
@@ -365,7 +365,7 @@ def draw_plan(session: Session, batch: Batch, *, seed: int | None = None) -> Ver
     plan = _new_plan(batch, next_round, terms, len(all_units), sample, strata, seed)
     session.add(plan)
     before = batch.state
-    batch.state = BatchState.VERIFYING
+    batch.state = next_state(batch.state, BatchEvent.DRAW_PLAN)
     session.flush()
     audit.record(
         session,

@@ -41,6 +41,7 @@ from app.services.batches import batch_by_ref
 from app.services.errors import Conflict, ServiceError
 from app.services.verification import corrections
 from app.services.verification.units import current_annotations, original_annotations
+from workflow import BatchEvent, next_state
 
 LABELS = "labels.jsonl"
 MANIFEST = "manifest.json"
@@ -195,7 +196,7 @@ def release(session: Session, refs: list[str], out_dir: Path) -> Release:
     )
     session.add(row)
     for batch in chosen:
-        batch.state = BatchState.RELEASED
+        batch.state = next_state(batch.state, BatchEvent.RELEASE)
     session.flush()
     audit.record(
         session,
